@@ -1,0 +1,46 @@
+# One command per habit (CONVENTIONS 12). CI runs the same targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test test-postgres lint format bench clean
+
+$(BIN)/aftersales: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/aftersales
+
+## Install, migrate a SQLite database under ./var, load the demo marketplace (once) and serve.
+run: install
+	$(BIN)/aftersales migrate --verbosity 0
+	@test -f var/.demo-loaded || ($(BIN)/aftersales demo && touch var/.demo-loaded)
+	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
+
+## The whole suite on SQLite.
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+## The whole suite on PostgreSQL (DATABASE_URL must point at a server; pytest-django
+## creates and drops its own test database).
+test-postgres: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,209 @@
+"""Named guards and effects that workflow tables refer to.
+
+An effect changes the case (the engine saves it), writes money through the ledger, and adds
+what it did to the event's data. Effects run inside the engine's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from aftersales.cases import policy
+from aftersales.cases.models import Case
+from aftersales.catalog.models import Carrier
+from aftersales.core.errors import Conflict, RuleViolation
+from aftersales.deadlines import services as deadlines
+from aftersales.deadlines.models import Deadline, DeadlineStatus
+from aftersales.ledger import services as ledger
+from aftersales.orders.models import Order
+
+
+@dataclass
+class ActionContext:
+    case: Case
+    fields: dict[str, Any]
+    now: dt.datetime
+    rule: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+GUARDS: dict[str, tuple[Callable[[Case], bool], str]] = {
+    # name: (condition, message when it fails)
+    "not_signed": (lambda case: case.signed_at is None, "The returned item is already signed for."),
+    "signed": (lambda case: case.signed_at is not None, "The returned item is not signed for yet."),
+    "return_not_shipped": (
+        lambda case: case.return_shipped_at is None,
+        "The return has been shipped; the request can no longer be cancelled.",
+    ),
+}
+
+
+def _carrier(code: str) -> str:
+    if not Carrier.objects.filter(code=code).exists():
+        raise RuleViolation(_("Unknown carrier %(c)s.") % {"c": code}, code="unknown_carrier",
+                            field="carrier")
+    return code
+
+
+def intercept_unshipped(ctx: ActionContext) -> None:
+    order = Order.objects.get(id=ctx.case.order_id)
+    if order.shipped_at is None and order.shipment_intercepted_at is None:
+        order.shipment_intercepted_at = ctx.now
+        order.save(update_fields=["shipment_intercepted_at"])
+        ctx.data["shipment_intercepted"] = True
+
+
+def set_return_address(ctx: ActionContext) -> None:
+    address = ctx.fields.get("return_address") or ctx.case.shop.return_address
+    ctx.case.return_address = address
+    ctx.data["return_address"] = address
+
+
+def record_return_shipment(ctx: ActionContext) -> None:
+    case = ctx.case
+    case.return_carrier = _carrier(ctx.fields["carrier"])
+    case.return_tracking_no = ctx.fields["tracking_no"]
+    case.return_shipping_fen = ctx.fields.get("return_shipping_fen", 0)
+    case.return_shipped_at = ctx.now
+    case.repair_period_start = ctx.now
+
+
+def record_outbound_shipment(ctx: ActionContext) -> None:
+    ctx.case.outbound_carrier = _carrier(ctx.fields["carrier"])
+    ctx.case.outbound_tracking_no = ctx.fields["tracking_no"]
+
+
+def sign(ctx: ActionContext) -> None:
+    """The merchant signs for the returned item (or is deemed to, 2.3) and bears the consumer's
+    return shipping (2.5)."""
+    case = ctx.case
+    if case.signed_at is not None:
+        return
+    case.signed_at = ctx.now
+    ctx.data["signed"] = True
+    if case.return_shipping_fen > 0:
+        ledger.return_shipping(case=case, amount_fen=case.return_shipping_fen, now=ctx.now)
+        ctx.data["return_shipping_fen"] = case.return_shipping_fen
+
+
+def record_inspection(ctx: ActionContext) -> None:
+    result = ctx.fields["result"]
+    if result == "fails" and not ctx.fields.get("report"):
+        raise RuleViolation(
+            _("An inspection that fails needs the inspection report (rule 2.3.2)."),
+            code="report_required", field="report", rule="2.3.2",
+        )
+    ctx.case.inspection_result = result
+    ctx.case.inspection_report = ctx.fields.get("report", "")
+
+
+def record_negotiation(ctx: ActionContext) -> None:
+    amount = ctx.fields.get("amount_fen")
+    if amount is not None and amount > ctx.case.amount_fen:
+        raise RuleViolation(_("amount_fen may not exceed the case amount."),
+                            code="amount_too_large", field="amount_fen")
+    ctx.case.negotiated_terms = ctx.fields["terms"]
+    ctx.case.negotiated_amount_fen = amount
+
+
+def record_refusal(ctx: ActionContext) -> None:
+    pass  # reason and evidence travel in the event's data
+
+
+def record_reapplication(ctx: ActionContext) -> None:
+    if ctx.fields.get("description"):
+        ctx.case.description = ctx.fields["description"]
+
+
+REFUNDING_OUTCOMES = ("refund", "refund_with_compensation", "partial_refund")
+
+
+def record_ruling(ctx: ActionContext) -> None:
+    outcome = ctx.fields["outcome"]
+    if "amount_fen" in ctx.fields and outcome not in REFUNDING_OUTCOMES:
+        raise RuleViolation(_("amount_fen is only for refunding rulings."),
+                            code="amount_not_allowed", field="amount_fen")
+    if outcome == "partial_refund" and "amount_fen" not in ctx.fields:
+        raise RuleViolation(_("A partial refund needs amount_fen."), code="amount_required",
+                            field="amount_fen")
+    ctx.data["recommended_outcome"] = ctx.case.recommended_outcome or None
+
+
+def refund(ctx: ActionContext) -> None:
+    """Refund once: the case's amount unless a ruling names another (never more)."""
+    case = ctx.case
+    amount = ctx.fields.get("amount_fen", case.amount_fen)
+    if amount > case.amount_fen:
+        raise RuleViolation(_("amount_fen may not exceed the case amount."),
+                            code="amount_too_large", field="amount_fen")
+    if case.refunded_fen:
+        raise Conflict(_("This case has already been refunded."), code="already_refunded")
+    # Other cases of the same order may have refunded part of it already.
+    order = Order.objects.select_for_update().get(id=case.order_id)
+    refunded_elsewhere = (
+        Case.objects.filter(order_id=order.id).exclude(id=case.id)
+        .aggregate(total=Sum("refunded_fen"))["total"] or 0
+    )
+    if refunded_elsewhere + amount > order.amount_fen:
+        raise RuleViolation(_("The order has already been refunded."),
+                            code="order_already_refunded", field="amount_fen")
+    ledger.refund(case=case, amount_fen=amount, now=ctx.now)
+    case.refunded_fen = amount
+    ctx.data["refund_fen"] = amount
+
+
+def compensate(ctx: ActionContext) -> None:
+    """Rule 2.6: a coupon of min(30% of the order amount, 5000 fen), charged to the shop."""
+    order_amount = Order.objects.values_list("amount_fen", flat=True).get(id=ctx.case.order_id)
+    coupon = ledger.compensate(case=ctx.case, order_amount_fen=order_amount, rule=ctx.rule,
+                               now=ctx.now)
+    ctx.data["compensation_fen"] = coupon.amount_fen
+
+
+def restart_repair_period(ctx: ActionContext) -> None:
+    ctx.case.repair_period_start = ctx.now  # ⚙ the 20 days count the ruling day
+
+
+def shorten_merchant_deadline(ctx: ActionContext) -> None:
+    """Rule 2.2: the platform may shorten the merchant's limit, never below 24 hours left."""
+    remaining = ctx.fields["remaining_hours"]
+    floor = policy.value("shortened_deadline_floor_hours")
+    if remaining < floor:
+        raise RuleViolation(
+            _("The remaining time must be at least %(n)d hours (rule 2.2).") % {"n": floor},
+            code="deadline_too_short", field="remaining_hours", rule="2.2",
+        )
+    pending = (
+        Deadline.objects.select_for_update()
+        .filter(subject_kind="case", subject_id=ctx.case.id, status=DeadlineStatus.PENDING,
+                name="merchant_response_deadline")
+        .first()
+    )
+    if pending is None:
+        raise Conflict(_("There is no pending merchant deadline."), code="no_deadline")
+    new_due = ctx.now + dt.timedelta(hours=remaining)
+    if new_due >= pending.due_at:
+        raise RuleViolation(
+            _("The new deadline must be earlier than the current one."),
+            code="deadline_not_shorter", field="remaining_hours", rule="2.2",
+        )
+    ctx.data["previous_due_at"] = pending.due_at.isoformat()
+    ctx.data["due_at"] = new_due.isoformat()
+    deadlines.reschedule(pending, due_at=new_due)
+
+
+EFFECTS: dict[str, Callable[[ActionContext], None]] = {
+    fn.__name__: fn
+    for fn in (
+        intercept_unshipped, set_return_address, record_return_shipment,
+        record_outbound_shipment, sign, record_inspection, record_negotiation, record_refusal,
+        record_reapplication, record_ruling, refund, compensate, restart_repair_period,
+        shorten_merchant_deadline,
+    )
+}

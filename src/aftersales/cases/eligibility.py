@@ -1,0 +1,116 @@
+"""Who may ask for what, checked when a case is created (spec/workflows.md "Eligible")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from aftersales.cases import policy
+from aftersales.cases.models import QUALITY_REASONS, Reason
+from aftersales.core.errors import RuleViolation
+from aftersales.core.periods import days, end_of_local_day, local_date
+from aftersales.orders.models import Order
+
+
+def _not_eligible(message: str, rule: str) -> RuleViolation:
+    return RuleViolation(message, code="not_eligible", rule=rule, field="type")
+
+
+def _within_days_of_receipt(order: Order, n: int, now: dt.datetime) -> bool:
+    assert order.received_at is not None
+    # Natural days, the day after receipt being day 1 (rule 3.1; CRPL art. 25).
+    return now <= days(n).due(order.received_at)
+
+
+def _require_received(order: Order, rule: str) -> None:
+    if order.received_at is None:
+        raise _not_eligible(_("The order has not been received yet."), rule)
+
+
+def check(order: Order, case_type: str, reason: str, now: dt.datetime) -> None:
+    """Raise RuleViolation(code="not_eligible") naming the rule when the request is refused."""
+    if order.paid_at is None:
+        raise _not_eligible(_("The order has not been paid."), "common")
+    if case_type == "refund_only":
+        n = policy.value("refund_only_days_after_receipt")
+        if order.received_at is not None and not _within_days_of_receipt(order, n, now):
+            raise _not_eligible(
+                _("Refund only is possible within %(n)d days after receipt.") % {"n": n},
+                "refund_only ⚙ 15 days",
+            )
+    elif case_type == "return_refund":
+        _check_return(order, reason, now)
+    elif case_type in ("exchange", "resend"):
+        n = policy.value(f"{case_type}_days")
+        _require_received(order, f"{case_type} ⚙ 15 days")
+        if not _within_days_of_receipt(order, n, now):
+            raise _not_eligible(
+                _("This request is possible within %(n)d days after receipt.") % {"n": n},
+                f"{case_type} ⚙ 15 days",
+            )
+    elif case_type == "repair":
+        _check_repair(order, now)
+
+
+def _check_return(order: Order, reason: str, now: dt.datetime) -> None:
+    if reason == Reason.NO_REASON:
+        rule = "CRPL art. 25"
+        _require_received(order, rule)
+        excluded = [item.category.name for item in order.items.all()
+                    if item.category.excluded_from_no_reason_return]
+        if excluded:
+            raise _not_eligible(
+                _("Category %(c)s is excluded from seven-day no-reason returns.")
+                % {"c": excluded[0]}, rule,
+            )
+        n = policy.value("no_reason_return_days")
+        if not _within_days_of_receipt(order, n, now):
+            raise _not_eligible(
+                _("No-reason returns are possible within %(n)d days after receipt.") % {"n": n},
+                rule,
+            )
+    elif reason in QUALITY_REASONS:
+        rule = "return_refund ⚙ quality 15 days"
+        _require_received(order, rule)
+        n = policy.value("quality_return_days")
+        if not _within_days_of_receipt(order, n, now):
+            raise _not_eligible(
+                _("Returns for quality problems are possible within %(n)d days after receipt.")
+                % {"n": n}, rule,
+            )
+    else:
+        raise RuleViolation(
+            _("A return needs the reason no_reason or a quality reason."),
+            code="not_eligible", field="reason", rule="return_refund",
+        )
+
+
+def repair_deadline(order: Order) -> dt.datetime | None:
+    """Rule 2.1: the latest of the four periods, or None while the order is not received (the
+    periods count from receipt, so the consumer is still within them)."""
+    if order.received_at is None:
+        return None
+    received = order.received_at
+    candidates = [days(policy.value("repair_days_after_receipt")).due(received)]
+    for item in order.items.all():
+        for n in (item.category.national_warranty_days, item.category.platform_rule_days):
+            if n:
+                candidates.append(days(n).due(received))
+    if order.shop.promised_after_sales_days:
+        candidates.append(days(order.shop.promised_after_sales_days).due(received))
+    if order.merchant_promise_until:
+        candidates.append(end_of_local_day(local_date(order.merchant_promise_until)))
+    return max(candidates)
+
+
+def _check_repair(order: Order, now: dt.datetime) -> None:
+    if order.shipped_at is None:
+        raise _not_eligible(_("Repair applies only to orders that have shipped."), "1.2")
+    if not any(item.category.repairable for item in order.items.all()):
+        raise _not_eligible(
+            _("Repair applies only to the categories listed in rule 1.2."), "1.2"
+        )
+    latest = repair_deadline(order)
+    if latest is not None and now > latest:
+        raise _not_eligible(_("The repair application period has ended."), "2.1")

@@ -1,0 +1,101 @@
+"""After-sales cases."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from aftersales.cases.workflows import CASE_TYPES
+
+
+class Reason(models.TextChoices):
+    NO_REASON = "no_reason", "七天无理由"
+    QUALITY = "quality", "质量问题"
+    DAMAGED = "damaged", "商品破损"
+    FAULTY = "faulty", "功能故障"
+    NOT_AS_DESCRIBED = "not_as_described", "与描述不符"
+    WRONG_ITEM = "wrong_item", "发错货"
+    MISSING_ITEM = "missing_item", "少件/漏发"
+    NOT_RECEIVED = "not_received", "未收到货"
+    OTHER = "other", "其他"
+
+
+QUALITY_REASONS = frozenset({
+    Reason.QUALITY, Reason.DAMAGED, Reason.FAULTY, Reason.NOT_AS_DESCRIBED, Reason.WRONG_ITEM,
+    Reason.MISSING_ITEM,
+})
+
+
+class Case(models.Model):
+    case_no = models.CharField(max_length=24, unique=True)
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="cases")
+    # Denormalised from the order: the merchant queue filters by shop on every request.
+    shop = models.ForeignKey("catalog.Shop", on_delete=models.PROTECT, related_name="cases")
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases"
+    )
+    type = models.CharField(max_length=16, choices=[(t, t) for t in CASE_TYPES])
+    status = models.CharField(max_length=32)
+    pdd_status = models.PositiveSmallIntegerField()
+    is_open = models.BooleanField(default=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    description = models.TextField(blank=True)
+    amount_fen = models.BigIntegerField()
+    refunded_fen = models.BigIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    status_entered_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Workflow facts the rules refer to.
+    recommended_outcome = models.CharField(max_length=32, blank=True)
+    return_address = models.CharField(max_length=300, blank=True)
+    return_carrier = models.CharField(max_length=32, blank=True)
+    return_tracking_no = models.CharField(max_length=40, blank=True)
+    return_shipping_fen = models.BigIntegerField(default=0)
+    return_shipped_at = models.DateTimeField(null=True, blank=True)
+    # Rule 2.3.1 counts the repair period from the return upload (a ruling restarts it).
+    repair_period_start = models.DateTimeField(null=True, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    outbound_carrier = models.CharField(max_length=32, blank=True)
+    outbound_tracking_no = models.CharField(max_length=40, blank=True)
+    inspection_result = models.CharField(max_length=8, blank=True)
+    inspection_report = models.TextField(blank=True)
+    negotiated_terms = models.TextField(blank=True)
+    negotiated_amount_fen = models.BigIntegerField(null=True, blank=True)
+
+    # Head of the case's hash chain (core/eventlog.py).
+    event_seq = models.PositiveIntegerField(default=0)
+    event_head = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "type"], condition=models.Q(is_open=True),
+                name="case_one_open_per_order_type",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="case_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0) & models.Q(refunded_fen__lte=models.F("amount_fen")),
+                name="case_refund_within_amount",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "status", "-id"], name="case_shop_status"),
+            models.Index(fields=["shop", "-id"], name="case_shop"),
+            models.Index(fields=["consumer", "-id"], name="case_consumer"),
+            models.Index(fields=["status", "-id"], name="case_status"),
+            models.Index(fields=["updated_at"], name="case_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+    @property
+    def chain_kind(self) -> str:
+        return "case"
+
+    @property
+    def chain_key(self) -> str:
+        return self.case_no

@@ -1,0 +1,120 @@
+"""Reads of cases: the case body of spec/api.md and the filtered, cursor-paged list."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from aftersales.cases import engine
+from aftersales.cases.access import party_of, visible_cases
+from aftersales.cases.models import Case
+from aftersales.cases.workflows import CASE_TYPES
+from aftersales.core.api import iso
+from aftersales.core.errors import BadRequest
+from aftersales.core.models import Event, User
+from aftersales.deadlines.models import Deadline, DeadlineStatus
+
+
+def _deadline_body(deadline: Deadline) -> dict[str, Any]:
+    return {"name": deadline.name, "due_at": iso(deadline.due_at),
+            "default_action": deadline.action, "rule": deadline.rule}
+
+
+def _event_body(event: Event) -> dict[str, Any]:
+    return {"seq": event.seq, "at": iso(event.at), "actor": event.actor,
+            "action": event.action, "data": event.data, "hash": event.hash}
+
+
+def case_body(case: Case, user: User, *, deadlines: Iterable[Deadline] | None = None,
+              events: Iterable[Event] | None = None) -> dict[str, Any]:
+    if deadlines is None:
+        deadlines = Deadline.objects.filter(
+            subject_kind="case", subject_id=case.id, status=DeadlineStatus.PENDING
+        ).order_by("due_at")
+    if events is None:
+        events = Event.objects.filter(subject_kind="case", subject_key=case.case_no).order_by("seq")
+    return {
+        "case_no": case.case_no,
+        "order_sn": case.order.order_sn,
+        "shop": case.shop.code,
+        "type": case.type,
+        "status": case.status,
+        "pdd_status": case.pdd_status,
+        "reason": case.reason,
+        "description": case.description,
+        "amount_fen": case.amount_fen,
+        "refunded_fen": case.refunded_fen,
+        "recommended_outcome": case.recommended_outcome or None,
+        "return_address": case.return_address or None,
+        "version": case.version,
+        "created_at": iso(case.created_at),
+        "updated_at": iso(case.updated_at),
+        "deadlines": [_deadline_body(d) for d in deadlines],
+        "allowed_actions": engine.allowed_actions(case, party_of(user, case)),
+        "events": [_event_body(e) for e in events],
+    }
+
+
+def get_case_body(user: User, case: Case) -> dict[str, Any]:
+    return case_body(case, user)
+
+
+def _encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(f"c{case_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("c"):
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(_("cursor is not valid."), field="cursor") from error
+
+
+def list_cases(user: User, *, status: str | None = None, type: str | None = None,
+               shop: str | None = None, updated_after: dt.datetime | None = None,
+               cursor: str | None = None, limit: int = 20) -> dict[str, Any]:
+    cases: QuerySet[Case] = visible_cases(user)
+    if status:
+        cases = cases.filter(status=status)
+    if type:
+        if type not in CASE_TYPES:
+            raise BadRequest(_("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)},
+                             field="type")
+        cases = cases.filter(type=type)
+    if shop:
+        cases = cases.filter(shop__code=shop)
+    if updated_after:
+        if updated_after.tzinfo is None:
+            raise BadRequest(_("updated_after needs a time zone offset."), field="updated_after")
+        cases = cases.filter(updated_at__gt=updated_after)
+    if cursor:
+        cases = cases.filter(id__lt=_decode_cursor(cursor))
+    page = list(cases.select_related("shop", "order").order_by("-id")[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    ids = [c.id for c in page]
+    pending: dict[int, list[Deadline]] = defaultdict(list)
+    for deadline in Deadline.objects.filter(
+        subject_kind="case", subject_id__in=ids, status=DeadlineStatus.PENDING
+    ).order_by("due_at"):
+        pending[deadline.subject_id].append(deadline)
+    history: dict[str, list[Event]] = defaultdict(list)
+    for event in Event.objects.filter(
+        subject_kind="case", subject_key__in=[c.case_no for c in page]
+    ).order_by("seq"):
+        history[event.subject_key].append(event)
+    return {
+        "items": [
+            case_body(c, user, deadlines=pending[c.id], events=history[c.case_no]) for c in page
+        ],
+        "next_cursor": _encode_cursor(page[-1].id) if more and page else None,
+    }

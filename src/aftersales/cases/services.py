@@ -1,0 +1,195 @@
+"""Every write to a case goes through here: creation, people's actions and fired timers.
+
+Each function runs in one transaction, locks the case, applies the workflow table through
+the engine, and appends exactly one event to the case's hash chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
+
+from aftersales.cases import eligibility, engine, fields, policy
+from aftersales.cases.access import access_case, party_of
+from aftersales.cases.effects import EFFECTS, ActionContext
+from aftersales.cases.models import Case, Reason
+from aftersales.cases.workflows import CASE_TYPES, workflow_for
+from aftersales.cases.workflows.base import PLATFORM_REVIEW, Transition
+from aftersales.core import clock, eventlog
+from aftersales.core.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from aftersales.core.models import Role, User
+from aftersales.core.periods import local_date
+from aftersales.deadlines import services as deadlines
+from aftersales.deadlines.models import Deadline
+from aftersales.orders.models import Order
+
+SYSTEM_ACTOR = "system"
+
+
+def _new_case_no(now: dt.datetime) -> str:
+    return f"AS{local_date(now):%y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def create_case(actor: User, *, order_sn: str, type: str, reason: str, description: str = "",
+                amount_fen: int | None = None, now: dt.datetime | None = None) -> Case:
+    """A consumer files an after-sales request on one of their orders."""
+    now = now or clock.now()
+    if actor.role != Role.CONSUMER:
+        raise Forbidden(_("Only consumers file after-sales requests."), code="forbidden_party")
+    if type not in CASE_TYPES:
+        raise BadRequest(_("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)},
+                         field="type")
+    if reason not in Reason.values:
+        raise BadRequest(_("reason must be one of: %(r)s.") % {"r": ", ".join(Reason.values)},
+                         field="reason")
+    with transaction.atomic():
+        # Locking the order serialises requests on it: one open case per type, and the
+        # amount still refundable.
+        order = (
+            Order.objects.select_for_update(of=("self",)).select_related("shop")
+            .filter(order_sn=order_sn, consumer_id=actor.id).first()
+        )
+        if order is None:
+            raise NotFound(_("Order %(o)s not found.") % {"o": order_sn}, field="order_sn")
+        open_case = Case.objects.filter(order=order, type=type, is_open=True).first()
+        if open_case:
+            raise Conflict(
+                _("Case %(c)s is already open for this order and type.")
+                % {"c": open_case.case_no},
+                code="duplicate_case", field="order_sn",
+            )
+        eligibility.check(order, type, reason, now)
+        refunded = Case.objects.filter(order=order).aggregate(t=Sum("refunded_fen"))["t"] or 0
+        refundable = order.amount_fen - refunded
+        if refundable <= 0:
+            raise RuleViolation(_("The order has already been refunded in full."),
+                                code="order_already_refunded", field="order_sn")
+        if amount_fen is None:
+            amount_fen = refundable
+        elif amount_fen > refundable:
+            raise RuleViolation(
+                _("amount_fen may not exceed %(n)d fen, what is left of the order amount.")
+                % {"n": refundable},
+                code="amount_exceeds_order", field="amount_fen",
+            )
+        elif amount_fen <= 0:
+            raise BadRequest(_("amount_fen must be positive."), field="amount_fen")
+        workflow = workflow_for(type)
+        status = "awaiting_merchant"
+        case = Case(
+            case_no=_new_case_no(now), order=order, shop=order.shop, consumer=actor, type=type,
+            status=status, pdd_status=workflow.statuses[status], reason=reason,
+            description=description, amount_fen=amount_fen, created_at=now, updated_at=now,
+            status_entered_at=now,
+        )
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError as error:
+            raise Conflict(_("A case is already open for this order and type."),
+                           code="duplicate_case", field="order_sn") from error
+        eventlog.append(case, actor=actor.username, action="create", at=now, data={
+            "type": type, "reason": reason, "amount_fen": amount_fen, "to": status,
+            "order_sn": order.order_sn, "description": description,
+        })
+        _schedule_timers(case, now)
+        case.save(update_fields=["event_seq", "event_head"])
+    return case
+
+
+def perform_action(actor: User, *, case_no: str, action: str, fields_in: dict[str, Any],
+                   expected_version: int | None = None,
+                   now: dt.datetime | None = None) -> Case:
+    """A person takes `action` on a case they can see."""
+    now = now or clock.now()
+    with transaction.atomic():
+        case = access_case(actor, case_no, for_update=True)
+        if expected_version is not None and expected_version != case.version:
+            raise Conflict(
+                _("The case has changed (version %(v)d); reload it and try again.")
+                % {"v": case.version},
+                code="stale_version", field="If-Match",
+            )
+        party = party_of(actor, case)
+        transition = engine.select_transition(case, party, action, fields_in)
+        cleaned = fields.clean(action, fields_in)
+        _apply(case, transition, cleaned, actor_name=actor.username, now=now)
+    return case
+
+
+def fire_deadline(deadline: Deadline, now: dt.datetime) -> bool:
+    """Apply a due deadline's default outcome as `system`. Returns False when the case is
+    locked by someone else (the deadline stays pending for the next pass)."""
+    case = (
+        Case.objects.select_for_update(skip_locked=True, of=("self",)).select_related("shop")
+        .filter(id=deadline.subject_id).first()
+    )
+    if case is None:
+        return False
+    deadline.refresh_from_db(fields=["status", "due_at"])
+    if deadline.status != "pending" or deadline.due_at > now:
+        return True  # an action on the case got there first
+    if case.status != deadline.in_status:
+        deadlines.cancel_pending(subject_kind="case", subject_id=case.id)
+        return True
+    transition = engine.select_transition(case, "system", deadline.action, deadline.params)
+    cleaned = fields.clean(deadline.action, deadline.params)
+    _apply(case, transition, cleaned, actor_name=SYSTEM_ACTOR, now=now, deadline=deadline)
+    return True
+
+
+_TRACKED_FIELDS = [
+    f.name for f in Case._meta.concrete_fields if f.name not in ("id", "event_seq", "event_head")
+]
+
+
+def _apply(case: Case, transition: Transition, cleaned: dict[str, Any], *, actor_name: str,
+           now: dt.datetime, deadline: Deadline | None = None) -> None:
+    workflow = workflow_for(case.type)
+    before = model_to_dict(case, fields=_TRACKED_FIELDS)
+    source = case.status
+    context = ActionContext(case=case, fields=cleaned, now=now, rule=transition.rule)
+    for effect in transition.effects:
+        EFFECTS[effect](context)
+    data: dict[str, Any] = {"from": source, "to": transition.target or source,
+                            "rule": transition.rule, **cleaned, **context.data}
+    if deadline is not None:
+        data["deadline"] = deadline.name
+        data["due_at"] = deadline.due_at.isoformat()
+        deadlines.mark_fired(deadline, now=now)
+    if transition.target is not None:
+        deadlines.cancel_pending(subject_kind="case", subject_id=case.id)
+        target = transition.target
+        case.status = target
+        case.pdd_status = transition.pdd or workflow.statuses[target]
+        case.status_entered_at = now
+        case.is_open = not workflow.is_terminal(target)
+        case.closed_at = None if case.is_open else now
+        case.recommended_outcome = (transition.recommend or "") if target == PLATFORM_REVIEW else ""
+        if transition.recommend and target == PLATFORM_REVIEW:
+            data["recommended_outcome"] = transition.recommend
+        _schedule_timers(case, now)
+    case.version += 1
+    case.updated_at = now
+    eventlog.append(case, actor=actor_name, action=transition.action, data=data, at=now)
+    after = model_to_dict(case, fields=_TRACKED_FIELDS)
+    changed = [name for name in _TRACKED_FIELDS if before[name] != after[name]]
+    case.save(update_fields=[*changed, "event_seq", "event_head"])
+
+
+def _schedule_timers(case: Case, now: dt.datetime) -> None:
+    for timer in workflow_for(case.type).timers_in(case.status):
+        anchor = now
+        if timer.anchor == "repair_period_start" and case.repair_period_start is not None:
+            anchor = case.repair_period_start
+        due = timer.after.due(anchor, policy.period_amount(timer.after))
+        deadlines.schedule(
+            subject_kind="case", subject_id=case.id, name=timer.name, in_status=case.status,
+            due_at=due, action=timer.fire, params=timer.params, rule=timer.rule, now=now,
+        )

@@ -1,0 +1,149 @@
+"""The vocabulary of a declarative workflow: statuses, transitions, timers.
+
+A workflow module is a table meant to be read beside its rule text. The engine
+(`cases/engine.py`) is the only interpreter of these tables; nothing else decides whether a
+move is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from aftersales.core.periods import Period
+
+Party = Literal["consumer", "merchant", "agent", "system"]
+
+CONSUMER: tuple[Party, ...] = ("consumer",)
+MERCHANT: tuple[Party, ...] = ("merchant",)
+AGENT: tuple[Party, ...] = ("agent",)
+# A timer fires the same action a person would take, as the `system` actor.
+MERCHANT_OR_SYSTEM: tuple[Party, ...] = ("merchant", "system")
+CONSUMER_OR_SYSTEM: tuple[Party, ...] = ("consumer", "system")
+SYSTEM: tuple[Party, ...] = ("system",)
+
+TERMINAL = ("refunded", "completed", "cancelled", "closed", "expired")
+PLATFORM_REVIEW = "platform_review"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    source: str
+    target: str | None  # None: the case stays where it is (and keeps its timers)
+    by: tuple[Party, ...]
+    rule: str
+    # Only fields with these values select this transition (e.g. inspect result=meets).
+    when: dict[str, str] = field(default_factory=dict)
+    guard: str | None = None  # a named condition on the case (cases/effects.py GUARDS)
+    effects: tuple[str, ...] = ()  # named effects (cases/effects.py EFFECTS), in order
+    recommend: str | None = None  # the outcome recommended to the agent in platform_review
+    pdd: int | None = None  # PDD code of the target when it differs from the status's own
+
+
+@dataclass(frozen=True)
+class Timer:
+    in_status: str
+    after: Period
+    fire: str  # the action taken by `system` when the timer runs out
+    rule: str
+    name: str
+    params: dict[str, str] = field(default_factory=dict)
+    # What the period counts from: entering the status, or a date the case records
+    # (rule 2.3.1 counts the repair period from the consumer's return upload).
+    anchor: Literal["entered", "repair_period_start"] = "entered"
+
+
+@dataclass(frozen=True)
+class Workflow:
+    type: str
+    pdd_type: int
+    statuses: dict[str, int]  # status → PDD after_sales_status
+    transitions: tuple[Transition, ...]
+    timers: tuple[Timer, ...]
+
+    def transitions_for(self, action: str, source: str) -> list[Transition]:
+        return [t for t in self.transitions if t.action == action and t.source == source]
+
+    def actions(self) -> set[str]:
+        return {t.action for t in self.transitions}
+
+    def parties_for(self, action: str) -> set[str]:
+        return {p for t in self.transitions if t.action == action for p in t.by}
+
+    def timers_in(self, status: str) -> list[Timer]:
+        return [t for t in self.timers if t.in_status == status]
+
+    def is_terminal(self, status: str) -> bool:
+        return status in TERMINAL
+
+
+RULING_OUTCOMES = ("refund", "refund_with_compensation", "partial_refund", "reject")
+
+
+def consumer_cancel(sources: Iterable[str], rule: str = "common") -> tuple[Transition, ...]:
+    return tuple(Transition("cancel", s, "cancelled", CONSUMER, rule) for s in sources)
+
+
+def platform_intervention(statuses: Iterable[str], *,
+                          extra_rulings: dict[str, tuple[str, tuple[str, ...]]] | None = None,
+                          closed_pdd: int = 9) -> tuple[Transition, ...]:
+    """`intervene` from any open status, and the agent's rulings in platform_review (2.7).
+
+    `extra_rulings` maps an outcome to (target status, effects) for type-specific rulings such
+    as repair's `repair` and `exchange`.
+    """
+    moves = [
+        Transition("intervene", s, PLATFORM_REVIEW, AGENT, "2.7")
+        for s in statuses
+        if s != PLATFORM_REVIEW and s not in TERMINAL
+    ]
+    rulings: dict[str, tuple[str, tuple[str, ...]]] = {
+        "refund": ("refunded", ("refund",)),
+        "refund_with_compensation": ("refunded", ("refund", "compensate")),
+        "partial_refund": ("refunded", ("refund",)),
+        "reject": ("closed", ()),
+        **(extra_rulings or {}),
+    }
+    for outcome, (target, effects) in rulings.items():
+        moves.append(Transition(
+            "rule", PLATFORM_REVIEW, target, AGENT, "2.7", when={"outcome": outcome},
+            effects=("record_ruling", *effects), pdd=closed_pdd if target == "closed" else None,
+        ))
+    return tuple(moves)
+
+
+# Fields each action accepts (spec/workflows.md "Action fields"); anything else gets 400.
+ACTION_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # action: (required, optional)
+    "agree": (frozenset(), frozenset({"return_address"})),
+    "refuse": (frozenset({"reason"}), frozenset({"evidence"})),
+    "refuse_return": (frozenset({"reason"}), frozenset({"evidence"})),
+    "ship_return": (frozenset({"carrier", "tracking_no"}), frozenset({"return_shipping_fen"})),
+    "ship_repaired": (frozenset({"carrier", "tracking_no"}), frozenset()),
+    "ship_back": (frozenset({"carrier", "tracking_no"}), frozenset()),
+    "ship_replacement": (frozenset({"carrier", "tracking_no"}), frozenset()),
+    "ship_resend": (frozenset({"carrier", "tracking_no"}), frozenset()),
+    "inspect": (frozenset({"result"}), frozenset({"report", "evidence"})),
+    "negotiate": (frozenset({"terms"}), frozenset({"amount_fen"})),
+    "request_intervention": (frozenset(), frozenset({"reason"})),
+    "report_problem": (frozenset(), frozenset({"reason"})),
+    "report_breach": (frozenset(), frozenset({"reason"})),
+    "report_not_received": (frozenset(), frozenset({"reason"})),
+    "cancel": (frozenset(), frozenset({"reason"})),
+    "confirm_receipt": (frozenset(), frozenset()),
+    "confirm_return": (frozenset(), frozenset()),
+    "confirm_received": (frozenset(), frozenset()),
+    "accept_result": (frozenset(), frozenset()),
+    "fulfil": (frozenset(), frozenset()),
+    "reapply": (frozenset(), frozenset({"description"})),
+    "shorten_deadline": (frozenset({"remaining_hours"}), frozenset()),
+    "intervene": (frozenset({"reason"}), frozenset()),
+    "rule": (frozenset({"outcome"}), frozenset({"amount_fen", "note"})),
+    # Actions only timers take (the system's default outcomes).
+    "expire": (frozenset(), frozenset()),
+    "complete": (frozenset(), frozenset()),
+    "timeout_refund": (frozenset(), frozenset()),
+    "escalate": (frozenset(), frozenset()),
+}

@@ -1,0 +1,84 @@
+"""`/api/v1/shops`, `/api/v1/carriers`."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.responses import Status
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from aftersales.catalog import services
+from aftersales.catalog.models import Shop
+from aftersales.core.api import ERRORS, require_role
+from aftersales.core.errors import NotFound
+from aftersales.core.models import Role, User
+from aftersales.ledger import services as ledger
+
+router = Router(tags=["shops and carriers"])
+
+
+class ShopIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$")
+    name: str = Field(min_length=1, max_length=100)
+    balance_fen: int = Field(default=0, ge=-10**12, le=10**12)
+    return_address: str = Field(min_length=5, max_length=300)
+    promised_after_sales_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class ShopOut(Schema):
+    code: str
+    name: str
+    return_address: str
+    promised_after_sales_days: int | None
+    balance_fen: int
+
+
+class CarrierIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class CarrierOut(Schema):
+    code: str
+    name: str
+
+
+def shop_body(shop: Shop) -> dict:
+    return {"code": shop.code, "name": shop.name, "return_address": shop.return_address,
+            "promised_after_sales_days": shop.promised_after_sales_days,
+            "balance_fen": ledger.shop_balance(shop.id)}
+
+
+def access_shop(user: User, code: str) -> Shop:
+    """Admins see every shop, merchants their own; anything else is the same 404."""
+    shop = Shop.objects.filter(code=code).first()
+    visible = shop is not None and (
+        user.role == Role.ADMIN or (user.role == Role.MERCHANT and user.shop_id == shop.id)
+    )
+    if not visible:
+        raise NotFound(_("Shop %(c)s not found.") % {"c": code}, field="code")
+    assert shop is not None
+    return shop
+
+
+@router.post("/shops", response={201: ShopOut, **ERRORS})
+def create_shop(request: HttpRequest, payload: ShopIn):
+    require_role(request.auth, Role.ADMIN)  # type: ignore[attr-defined]
+    return Status(201, shop_body(services.create_shop(**payload.model_dump())))
+
+
+@router.get("/shops/{code}", response={200: ShopOut, **ERRORS})
+def get_shop(request: HttpRequest, code: str):
+    return shop_body(access_shop(request.auth, code))  # type: ignore[attr-defined]
+
+
+@router.post("/carriers", response={201: CarrierOut, **ERRORS})
+def create_carrier(request: HttpRequest, payload: CarrierIn):
+    require_role(request.auth, Role.ADMIN)  # type: ignore[attr-defined]
+    carrier = services.create_carrier(**payload.model_dump())
+    return Status(201, {"code": carrier.code, "name": carrier.name})

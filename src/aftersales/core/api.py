@@ -1,0 +1,117 @@
+"""The v1 API object: bearer authentication, the error shape and shared helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from aftersales.core.auth import user_for_token
+from aftersales.core.clock import platform_zone
+from aftersales.core.errors import BadRequest, DomainError, Forbidden
+from aftersales.core.models import User
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        return user_for_token(token)
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    rule: str | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
+
+api = NinjaAPI(
+    title="Aftersales API",
+    version="1",
+    description="After-sales cases, orders and money for e-commerce marketplaces.",
+    auth=BearerAuth(),
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str,
+                   field: str | None = None, rule: str | None = None) -> HttpResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "field": field}
+    if rule:
+        body["rule"] = rule
+    return api.create_response(request, {"error": body}, status=status)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.field, exc.rule)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthorized",
+                          _("A valid bearer token is required."), "Authorization")
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+    field = ".".join(location) or None
+    message = first.get("msg", "invalid request")
+    return error_response(request, 400, "invalid", f"{field}: {message}" if field else message,
+                          field)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 409: "conflict"}.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc.message))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+def require_role(user: User, *roles: str) -> None:
+    if user.role not in roles:
+        raise Forbidden(_("Your role may not do this."), code="forbidden_role")
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Times out of the API: ISO 8601 with the platform zone's offset."""
+    return value.astimezone(platform_zone()).isoformat() if value else None
+
+
+_VERSION = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def parse_if_match(request: HttpRequest) -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return None
+    match = _VERSION.match(header.strip())
+    if not match:
+        raise BadRequest(_("If-Match must be the case version, e.g. 3."), field="If-Match")
+    return int(match.group(1))
+
+
+def bounded_limit(limit: int, *, default: int = 20, maximum: int = 100) -> int:
+    if limit < 1 or limit > maximum:
+        raise BadRequest(_("limit must be between 1 and %(m)d.") % {"m": maximum}, field="limit")
+    return limit or default

@@ -1,0 +1,53 @@
+"""Typed domain errors. The API maps each to its HTTP status and the contract's error shape."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None,
+                 rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.rule = rule
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict:
+        body: dict = {"code": self.code, "message": self.message, "field": self.field}
+        if self.rule:
+            body["rule"] = self.rule
+        return body
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class RuleViolation(DomainError):
+    status = 422
+    code = "rule_violation"

@@ -1,0 +1,79 @@
+"""Users and roles, API tokens, the hash-chained event log and idempotency records."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Role(models.TextChoices):
+    CONSUMER = "consumer", "消费者"
+    MERCHANT = "merchant", "商家"
+    CARRIER = "carrier", "物流商"
+    AGENT = "agent", "平台客服"
+    ADMIN = "admin", "管理员"
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.CONSUMER)
+    shop = models.ForeignKey(
+        "catalog.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    carrier = models.ForeignKey(
+        "catalog.Carrier", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    display_name = models.CharField(max_length=60, blank=True)
+
+    @property
+    def is_platform_staff(self) -> bool:
+        return self.role in (Role.AGENT, Role.ADMIN)
+
+
+class ApiToken(models.Model):
+    """A bearer token; only its sha256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Event(models.Model):
+    """One link of a subject's hash chain (a case, later a ticket).
+
+    `hash` = sha256(prev_hash + canonical JSON of the event); see core/eventlog.py.
+    """
+
+    subject_kind = models.CharField(max_length=16)
+    subject_key = models.CharField(max_length=40)
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=40)
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_kind", "subject_key", "seq"], name="event_unique_seq"
+            )
+        ]
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a write sent with an Idempotency-Key (kept 24 h)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")
+        ]

@@ -1,0 +1,40 @@
+"""Scheduling and cancelling deadlines. Called by the owning domain's services inside their
+transaction; never directly by views."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aftersales.deadlines.models import Deadline, DeadlineStatus
+
+
+def schedule(*, subject_kind: str, subject_id: int, name: str, in_status: str,
+             due_at: dt.datetime, action: str, params: dict[str, Any] | None, rule: str,
+             now: dt.datetime) -> Deadline:
+    return Deadline.objects.create(
+        subject_kind=subject_kind, subject_id=subject_id, name=name, in_status=in_status,
+        due_at=due_at, action=action, params=params or {}, rule=rule, created_at=now,
+    )
+
+
+def cancel_pending(*, subject_kind: str, subject_id: int, except_id: int | None = None) -> int:
+    """Cancel every pending deadline of a subject (it left the status they belong to)."""
+    pending = Deadline.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=DeadlineStatus.PENDING
+    )
+    if except_id is not None:
+        pending = pending.exclude(id=except_id)
+    return pending.update(status=DeadlineStatus.CANCELLED)
+
+
+def mark_fired(deadline: Deadline, *, now: dt.datetime) -> None:
+    deadline.status = DeadlineStatus.FIRED
+    deadline.fired_at = now
+    deadline.attempts += 1
+    deadline.save(update_fields=["status", "fired_at", "attempts"])
+
+
+def reschedule(deadline: Deadline, *, due_at: dt.datetime) -> None:
+    deadline.due_at = due_at
+    deadline.save(update_fields=["due_at"])

@@ -1,0 +1,119 @@
+"""The sweeper: fires every due deadline exactly once, as the `system` actor.
+
+Work is claimed in batches with `SELECT … FOR UPDATE SKIP LOCKED`, so any number of workers
+share one PostgreSQL database without firing a deadline twice. A batch commits as one
+transaction and each deadline runs in its own savepoint: a worker killed mid-batch commits
+nothing of it, and the next pass fires those deadlines. Each subject kind registers a handler
+that locks its subject and calls its own service, the one a person's action goes through.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import DatabaseError, OperationalError, connection, transaction
+
+from aftersales.core import clock
+from aftersales.deadlines.models import Deadline, DeadlineStatus
+
+log = logging.getLogger("aftersales.sweeper")
+
+# A handler fires one deadline. It returns False when its subject is busy (locked by another
+# transaction), so the deadline stays pending for the next pass.
+Handler = Callable[[Deadline, dt.datetime], bool]
+_handlers: dict[str, Handler] = {}
+
+
+def register(subject_kind: str, handler: Handler) -> None:
+    _handlers[subject_kind] = handler
+
+
+@dataclass
+class SweepResult:
+    fired: int = 0
+    skipped_busy: int = 0
+    failed: int = 0
+
+
+def _claim(now: dt.datetime, batch_size: int) -> list[Deadline]:
+    due = Deadline.objects.filter(status=DeadlineStatus.PENDING, due_at__lte=now).order_by(
+        "due_at", "id"
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True)
+    return list(due[:batch_size])
+
+
+def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
+    """Fire up to `batch_size` due deadlines in one transaction."""
+    _load_handlers()
+    result = SweepResult()
+    with transaction.atomic():
+        for deadline in _claim(now, batch_size):
+            handler = _handlers[deadline.subject_kind]
+            try:
+                with transaction.atomic():
+                    if handler(deadline, now):
+                        result.fired += 1
+                    else:
+                        result.skipped_busy += 1
+            except OperationalError:
+                raise  # the connection or a lock failed: the whole batch is retried
+            except Exception as error:  # one broken deadline must not block the others
+                log.exception("deadline %s failed", deadline.id)
+                _record_failure(deadline, error, now)
+                result.failed += 1
+    return result
+
+
+MAX_ATTEMPTS = 5
+
+
+def _record_failure(deadline: Deadline, error: Exception, now: dt.datetime) -> None:
+    attempts = deadline.attempts + 1
+    Deadline.objects.filter(id=deadline.id).update(
+        attempts=attempts,
+        last_error=repr(error)[:2000],
+        # Back off so that a failing deadline does not starve the others; give up eventually.
+        due_at=now + dt.timedelta(minutes=2**attempts),
+        status=DeadlineStatus.FAILED if attempts >= MAX_ATTEMPTS else DeadlineStatus.PENDING,
+    )
+
+
+def sweep(*, now: dt.datetime | None = None, batch_size: int = 200,
+          max_batches: int | None = None) -> SweepResult:
+    """One pass: fire batches until nothing due is left (or `max_batches`)."""
+    total = SweepResult()
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        result = sweep_batch(now=now or clock.now(), batch_size=batch_size)
+        batches += 1
+        total.fired += result.fired
+        total.skipped_busy += result.skipped_busy
+        total.failed += result.failed
+        if result.fired + result.failed + result.skipped_busy < batch_size:
+            break
+    return total
+
+
+def run_forever(*, interval_seconds: float = 1.0, batch_size: int = 200,
+                should_stop: Callable[[], bool] = lambda: False) -> None:
+    while not should_stop():
+        try:
+            result = sweep(batch_size=batch_size)
+            if result.fired or result.failed:
+                log.info("fired %d, failed %d", result.fired, result.failed)
+        except DatabaseError:
+            log.exception("sweep failed; retrying")
+            connection.close()
+        time.sleep(interval_seconds)
+
+
+def _load_handlers() -> None:
+    if not _handlers:
+        # Importing a domain's sweeper hooks registers them.
+        from aftersales.cases import timers  # noqa: F401
