@@ -24,16 +24,19 @@ class ApiCaller:
     client: Client = field(default_factory=Client)
 
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}",
-                **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}}
+        return {
+            "HTTP_AUTHORIZATION": f"Bearer {self.token}",
+            **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
+        }
 
     def get(self, path: str, headers: dict[str, str] | None = None, **params: Any):
         return self.client.get(f"/api/v1{path}", params, **self._headers(headers))
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None):
         payload = body if isinstance(body, str | bytes) else json.dumps(body or {})
-        return self.client.post(f"/api/v1{path}", payload, content_type="application/json",
-                                **self._headers(headers))
+        return self.client.post(
+            f"/api/v1{path}", payload, content_type="application/json", **self._headers(headers)
+        )
 
     def act(self, case_no: str, action: str, body: Any = None, **kw: Any):
         return self.post(f"/cases/{case_no}/actions/{action}", body, **kw)
@@ -66,11 +69,15 @@ class Market:
 def market(db) -> Market:
     shop, other_shop = ShopFactory(), ShopFactory()
     return Market(
-        shop=shop, other_shop=other_shop, carrier=CarrierFactory(),
-        consumer=make_caller(Role.CONSUMER), other_consumer=make_caller(Role.CONSUMER),
+        shop=shop,
+        other_shop=other_shop,
+        carrier=CarrierFactory(),
+        consumer=make_caller(Role.CONSUMER),
+        other_consumer=make_caller(Role.CONSUMER),
         merchant=make_caller(Role.MERCHANT, shop=shop),
         other_merchant=make_caller(Role.MERCHANT, shop=other_shop),
-        agent=make_caller(Role.AGENT), admin=make_caller(Role.ADMIN),
+        agent=make_caller(Role.AGENT),
+        admin=make_caller(Role.ADMIN),
     )
 
 
@@ -87,3 +94,17 @@ def travel() -> Iterator[Any]:
                 traveller.shift(dt.timedelta(**delta))
 
         yield Travel()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL's row locks; on SQLite they are deselected
+    (not skipped): `.ci/run` runs the whole suite again on PostgreSQL."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    selected = [item for item in items if "postgres" not in item.keywords]
+    deselected = [item for item in items if "postgres" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected

@@ -28,9 +28,12 @@ class ShopFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def balance_fen(self, create, extracted, **kwargs):
         if create:
-            LedgerEntry.objects.create(shop=self, kind=EntryKind.DEPOSIT,
-                                       amount_fen=100_000 if extracted is None else extracted,
-                                       created_at=self.created_at)
+            LedgerEntry.objects.create(
+                shop=self,
+                kind=EntryKind.DEPOSIT,
+                amount_fen=100_000 if extracted is None else extracted,
+                created_at=self.created_at,
+            )
 
 
 class CarrierFactory(factory.django.DjangoModelFactory):
@@ -71,6 +74,11 @@ class OrderFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def category_name(self, create, extracted, **kwargs):
         if create:
-            OrderItem.objects.create(order=self, sku="SKU-1", title="测试商品",
-                                     category=category(extracted or "手机"), quantity=1,
-                                     unit_price_fen=self.amount_fen)
+            OrderItem.objects.create(
+                order=self,
+                sku="SKU-1",
+                title="测试商品",
+                category=category(extracted or "手机"),
+                quantity=1,
+                unit_price_fen=self.amount_fen,
+            )

@@ -6,8 +6,9 @@ from tests.factories import SHANGHAI
 
 def test_repair_defaults_through_the_api(market, travel):
     order = market.order()
-    response = market.consumer.post("/cases", {"order_sn": order.order_sn, "type": "repair",
-                                               "reason": "faulty"})
+    response = market.consumer.post(
+        "/cases", {"order_sn": order.order_sn, "type": "repair", "reason": "faulty"}
+    )
     assert response.status_code == 201, response.json()
     case = response.json()
     assert case["status"] == "awaiting_merchant"

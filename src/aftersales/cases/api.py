@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja.responses import Status
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from aftersales.cases import queries, services
 from aftersales.cases.access import access_case
@@ -47,8 +47,11 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseCreat
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     return queries.list_cases(
         request.auth,  # type: ignore[attr-defined]
-        status=filters.status, type=filters.type, shop=filters.shop,
-        updated_after=filters.updated_after, cursor=filters.cursor,
+        status=filters.status,
+        type=filters.type,
+        shop=filters.shop,
+        updated_after=filters.updated_after,
+        cursor=filters.cursor,
         limit=bounded_limit(filters.limit),
     )
 
@@ -60,15 +63,25 @@ def get_case(request: HttpRequest, response: HttpResponse, case_no: str):
 
 
 @router.post("/cases/{case_no}/actions/{action}", response={200: CaseOut, **ERRORS})
-def take_action(request: HttpRequest, response: HttpResponse, case_no: str, action: str,
-                payload: ActionIn | None = None):
+def take_action(
+    request: HttpRequest,
+    response: HttpResponse,
+    case_no: str,
+    action: str,
+    payload: ActionIn | None = None,
+):
     user = request.auth  # type: ignore[attr-defined]
     fields_in = payload.model_dump(exclude_unset=True) if payload else {}
     expected_version = parse_if_match(request)
 
     def handler() -> tuple[int, dict]:
-        case = services.perform_action(user, case_no=case_no, action=action, fields_in=fields_in,
-                                       expected_version=expected_version)
+        case = services.perform_action(
+            user,
+            case_no=case_no,
+            action=action,
+            fields_in=fields_in,
+            expected_version=expected_version,
+        )
         return 200, queries.get_case_body(user, case)
 
     status, body = idempotency.run(request, user, handler)

@@ -46,8 +46,9 @@ GUARDS: dict[str, tuple[Callable[[Case], bool], str]] = {
 
 def _carrier(code: str) -> str:
     if not Carrier.objects.filter(code=code).exists():
-        raise RuleViolation(_("Unknown carrier %(c)s.") % {"c": code}, code="unknown_carrier",
-                            field="carrier")
+        raise RuleViolation(
+            _("Unknown carrier %(c)s.") % {"c": code}, code="unknown_carrier", field="carrier"
+        )
     return code
 
 
@@ -97,7 +98,9 @@ def record_inspection(ctx: ActionContext) -> None:
     if result == "fails" and not ctx.fields.get("report"):
         raise RuleViolation(
             _("An inspection that fails needs the inspection report (rule 2.3.2)."),
-            code="report_required", field="report", rule="2.3.2",
+            code="report_required",
+            field="report",
+            rule="2.3.2",
         )
     ctx.case.inspection_result = result
     ctx.case.inspection_report = ctx.fields.get("report", "")
@@ -106,8 +109,11 @@ def record_inspection(ctx: ActionContext) -> None:
 def record_negotiation(ctx: ActionContext) -> None:
     amount = ctx.fields.get("amount_fen")
     if amount is not None and amount > ctx.case.amount_fen:
-        raise RuleViolation(_("amount_fen may not exceed the case amount."),
-                            code="amount_too_large", field="amount_fen")
+        raise RuleViolation(
+            _("amount_fen may not exceed the case amount."),
+            code="amount_too_large",
+            field="amount_fen",
+        )
     ctx.case.negotiated_terms = ctx.fields["terms"]
     ctx.case.negotiated_amount_fen = amount
 
@@ -127,11 +133,15 @@ REFUNDING_OUTCOMES = ("refund", "refund_with_compensation", "partial_refund")
 def record_ruling(ctx: ActionContext) -> None:
     outcome = ctx.fields["outcome"]
     if "amount_fen" in ctx.fields and outcome not in REFUNDING_OUTCOMES:
-        raise RuleViolation(_("amount_fen is only for refunding rulings."),
-                            code="amount_not_allowed", field="amount_fen")
+        raise RuleViolation(
+            _("amount_fen is only for refunding rulings."),
+            code="amount_not_allowed",
+            field="amount_fen",
+        )
     if outcome == "partial_refund" and "amount_fen" not in ctx.fields:
-        raise RuleViolation(_("A partial refund needs amount_fen."), code="amount_required",
-                            field="amount_fen")
+        raise RuleViolation(
+            _("A partial refund needs amount_fen."), code="amount_required", field="amount_fen"
+        )
     ctx.data["recommended_outcome"] = ctx.case.recommended_outcome or None
 
 
@@ -140,19 +150,27 @@ def refund(ctx: ActionContext) -> None:
     case = ctx.case
     amount = ctx.fields.get("amount_fen", case.amount_fen)
     if amount > case.amount_fen:
-        raise RuleViolation(_("amount_fen may not exceed the case amount."),
-                            code="amount_too_large", field="amount_fen")
+        raise RuleViolation(
+            _("amount_fen may not exceed the case amount."),
+            code="amount_too_large",
+            field="amount_fen",
+        )
     if case.refunded_fen:
         raise Conflict(_("This case has already been refunded."), code="already_refunded")
     # Other cases of the same order may have refunded part of it already.
     order = Order.objects.select_for_update().get(id=case.order_id)
     refunded_elsewhere = (
-        Case.objects.filter(order_id=order.id).exclude(id=case.id)
-        .aggregate(total=Sum("refunded_fen"))["total"] or 0
+        Case.objects.filter(order_id=order.id)
+        .exclude(id=case.id)
+        .aggregate(total=Sum("refunded_fen"))["total"]
+        or 0
     )
     if refunded_elsewhere + amount > order.amount_fen:
-        raise RuleViolation(_("The order has already been refunded."),
-                            code="order_already_refunded", field="amount_fen")
+        raise RuleViolation(
+            _("The order has already been refunded."),
+            code="order_already_refunded",
+            field="amount_fen",
+        )
     ledger.refund(case=case, amount_fen=amount, now=ctx.now)
     case.refunded_fen = amount
     ctx.data["refund_fen"] = amount
@@ -161,8 +179,9 @@ def refund(ctx: ActionContext) -> None:
 def compensate(ctx: ActionContext) -> None:
     """Rule 2.6: a coupon of min(30% of the order amount, 5000 fen), charged to the shop."""
     order_amount = Order.objects.values_list("amount_fen", flat=True).get(id=ctx.case.order_id)
-    coupon = ledger.compensate(case=ctx.case, order_amount_fen=order_amount, rule=ctx.rule,
-                               now=ctx.now)
+    coupon = ledger.compensate(
+        case=ctx.case, order_amount_fen=order_amount, rule=ctx.rule, now=ctx.now
+    )
     ctx.data["compensation_fen"] = coupon.amount_fen
 
 
@@ -177,12 +196,18 @@ def shorten_merchant_deadline(ctx: ActionContext) -> None:
     if remaining < floor:
         raise RuleViolation(
             _("The remaining time must be at least %(n)d hours (rule 2.2).") % {"n": floor},
-            code="deadline_too_short", field="remaining_hours", rule="2.2",
+            code="deadline_too_short",
+            field="remaining_hours",
+            rule="2.2",
         )
     pending = (
         Deadline.objects.select_for_update()
-        .filter(subject_kind="case", subject_id=ctx.case.id, status=DeadlineStatus.PENDING,
-                name="merchant_response_deadline")
+        .filter(
+            subject_kind="case",
+            subject_id=ctx.case.id,
+            status=DeadlineStatus.PENDING,
+            name="merchant_response_deadline",
+        )
         .first()
     )
     if pending is None:
@@ -191,7 +216,9 @@ def shorten_merchant_deadline(ctx: ActionContext) -> None:
     if new_due >= pending.due_at:
         raise RuleViolation(
             _("The new deadline must be earlier than the current one."),
-            code="deadline_not_shorter", field="remaining_hours", rule="2.2",
+            code="deadline_not_shorter",
+            field="remaining_hours",
+            rule="2.2",
         )
     ctx.data["previous_due_at"] = pending.due_at.isoformat()
     ctx.data["due_at"] = new_due.isoformat()
@@ -201,9 +228,19 @@ def shorten_merchant_deadline(ctx: ActionContext) -> None:
 EFFECTS: dict[str, Callable[[ActionContext], None]] = {
     fn.__name__: fn
     for fn in (
-        intercept_unshipped, set_return_address, record_return_shipment,
-        record_outbound_shipment, sign, record_inspection, record_negotiation, record_refusal,
-        record_reapplication, record_ruling, refund, compensate, restart_repair_period,
+        intercept_unshipped,
+        set_return_address,
+        record_return_shipment,
+        record_outbound_shipment,
+        sign,
+        record_inspection,
+        record_negotiation,
+        record_refusal,
+        record_reapplication,
+        record_ruling,
+        refund,
+        compensate,
+        restart_repair_period,
         shorten_merchant_deadline,
     )
 }

@@ -57,12 +57,16 @@ def _check_return(order: Order, reason: str, now: dt.datetime) -> None:
     if reason == Reason.NO_REASON:
         rule = "CRPL art. 25"
         _require_received(order, rule)
-        excluded = [item.category.name for item in order.items.all()
-                    if item.category.excluded_from_no_reason_return]
+        excluded = [
+            item.category.name
+            for item in order.items.all()
+            if item.category.excluded_from_no_reason_return
+        ]
         if excluded:
             raise _not_eligible(
                 _("Category %(c)s is excluded from seven-day no-reason returns.")
-                % {"c": excluded[0]}, rule,
+                % {"c": excluded[0]},
+                rule,
             )
         n = policy.value("no_reason_return_days")
         if not _within_days_of_receipt(order, n, now):
@@ -77,12 +81,15 @@ def _check_return(order: Order, reason: str, now: dt.datetime) -> None:
         if not _within_days_of_receipt(order, n, now):
             raise _not_eligible(
                 _("Returns for quality problems are possible within %(n)d days after receipt.")
-                % {"n": n}, rule,
+                % {"n": n},
+                rule,
             )
     else:
         raise RuleViolation(
             _("A return needs the reason no_reason or a quality reason."),
-            code="not_eligible", field="reason", rule="return_refund",
+            code="not_eligible",
+            field="reason",
+            rule="return_refund",
         )
 
 
@@ -108,9 +115,7 @@ def _check_repair(order: Order, now: dt.datetime) -> None:
     if order.shipped_at is None:
         raise _not_eligible(_("Repair applies only to orders that have shipped."), "1.2")
     if not any(item.category.repairable for item in order.items.all()):
-        raise _not_eligible(
-            _("Repair applies only to the categories listed in rule 1.2."), "1.2"
-        )
+        raise _not_eligible(_("Repair applies only to the categories listed in rule 1.2."), "1.2")
     latest = repair_deadline(order)
     if latest is not None and now > latest:
         raise _not_eligible(_("The repair application period has ended."), "2.1")

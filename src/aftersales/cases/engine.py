@@ -16,17 +16,20 @@ from aftersales.cases.workflows.base import ACTION_FIELDS, Transition
 from aftersales.core.errors import BadRequest, Conflict, Forbidden, RuleViolation
 
 
-def select_transition(case: Case, party: str | None, action: str,
-                      fields: dict[str, Any]) -> Transition:
+def select_transition(
+    case: Case, party: str | None, action: str, fields: dict[str, Any]
+) -> Transition:
     """The transition `action` takes from the case's status for `party`, or a typed error:
     400 unknown action, 403 wrong party, 409 wrong status or failed guard, 422 bad selector."""
     workflow = workflow_for(case.type)
     if action not in ACTION_FIELDS:
-        raise BadRequest(_("Unknown action %(a)s.") % {"a": action}, code="unknown_action",
-                         field="action")
+        raise BadRequest(
+            _("Unknown action %(a)s.") % {"a": action}, code="unknown_action", field="action"
+        )
     if party is None or party not in workflow.parties_for(action):
-        raise Forbidden(_("You may not take the action %(a)s.") % {"a": action},
-                        code="forbidden_party")
+        raise Forbidden(
+            _("You may not take the action %(a)s.") % {"a": action}, code="forbidden_party"
+        )
     here = workflow.transitions_for(action, case.status)
     if not here:
         raise Conflict(
@@ -36,15 +39,17 @@ def select_transition(case: Case, party: str | None, action: str,
         )
     mine = [t for t in here if party in t.by]
     if not mine:
-        raise Forbidden(_("You may not take the action %(a)s now.") % {"a": action},
-                        code="forbidden_party")
+        raise Forbidden(
+            _("You may not take the action %(a)s now.") % {"a": action}, code="forbidden_party"
+        )
     matching = [t for t in mine if all(fields.get(k) == v for k, v in t.when.items())]
     if not matching:
         selector = next(iter(mine[0].when))
         options = sorted({t.when[selector] for t in mine})
         raise RuleViolation(
             _("%(f)s must be one of: %(o)s.") % {"f": selector, "o": ", ".join(options)},
-            code=f"invalid_{selector}", field=selector,
+            code=f"invalid_{selector}",
+            field=selector,
         )
     failures = []
     for transition in matching:

@@ -27,6 +27,7 @@ def _text(name: str, lo: int, hi: int) -> Callable[[Any], str]:
                 field=name,
             )
         return value
+
     return check
 
 
@@ -40,6 +41,7 @@ def _integer(name: str, lo: int, hi: int) -> Callable[[Any], int]:
                 field=name,
             )
         return value
+
     return check
 
 
@@ -51,6 +53,7 @@ def _choice(name: str, options: tuple[str, ...]) -> Callable[[Any], str]:
                 field=name,
             )
         return str(value)
+
     return check
 
 
@@ -63,8 +66,10 @@ def _tracking_no(value: Any) -> str:
 
 
 def _evidence(value: Any) -> list[str]:
-    if not isinstance(value, list) or len(value) > MAX_EVIDENCE or not all(
-        isinstance(v, str) and 0 < len(v) <= 64 for v in value
+    if (
+        not isinstance(value, list)
+        or len(value) > MAX_EVIDENCE
+        or not all(isinstance(v, str) and 0 < len(v) <= 64 for v in value)
     ):
         raise BadRequest(
             _("evidence must be a list of at most 9 attachment ids."), field="evidence"
@@ -84,7 +89,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "terms": _text("terms", 2, 2000),
     "amount_fen": _integer("amount_fen", 1, 10**12),
     "description": _text("description", 0, 2000),
-    "remaining_hours": _integer("remaining_hours", -10**6, 10**6),
+    "remaining_hours": _integer("remaining_hours", -(10**6), 10**6),
     "outcome": _text("outcome", 1, 32),
     "note": _text("note", 0, 2000),
 }

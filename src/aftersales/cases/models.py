@@ -20,10 +20,16 @@ class Reason(models.TextChoices):
     OTHER = "other", "其他"
 
 
-QUALITY_REASONS = frozenset({
-    Reason.QUALITY, Reason.DAMAGED, Reason.FAULTY, Reason.NOT_AS_DESCRIBED, Reason.WRONG_ITEM,
-    Reason.MISSING_ITEM,
-})
+QUALITY_REASONS = frozenset(
+    {
+        Reason.QUALITY,
+        Reason.DAMAGED,
+        Reason.FAULTY,
+        Reason.NOT_AS_DESCRIBED,
+        Reason.WRONG_ITEM,
+        Reason.MISSING_ITEM,
+    }
+)
 
 
 class Case(models.Model):
@@ -72,12 +78,16 @@ class Case(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "type"], condition=models.Q(is_open=True),
+                fields=["order", "type"],
+                condition=models.Q(is_open=True),
                 name="case_one_open_per_order_type",
             ),
-            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="case_amount_positive"),
             models.CheckConstraint(
-                condition=models.Q(refunded_fen__gte=0) & models.Q(refunded_fen__lte=models.F("amount_fen")),
+                condition=models.Q(amount_fen__gt=0), name="case_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refunded_fen__gte=0)
+                & models.Q(refunded_fen__lte=models.F("amount_fen")),
                 name="case_refund_within_amount",
             ),
         ]

@@ -22,17 +22,32 @@ from aftersales.deadlines.models import Deadline, DeadlineStatus
 
 
 def _deadline_body(deadline: Deadline) -> dict[str, Any]:
-    return {"name": deadline.name, "due_at": iso(deadline.due_at),
-            "default_action": deadline.action, "rule": deadline.rule}
+    return {
+        "name": deadline.name,
+        "due_at": iso(deadline.due_at),
+        "default_action": deadline.action,
+        "rule": deadline.rule,
+    }
 
 
 def _event_body(event: Event) -> dict[str, Any]:
-    return {"seq": event.seq, "at": iso(event.at), "actor": event.actor,
-            "action": event.action, "data": event.data, "hash": event.hash}
+    return {
+        "seq": event.seq,
+        "at": iso(event.at),
+        "actor": event.actor,
+        "action": event.action,
+        "data": event.data,
+        "hash": event.hash,
+    }
 
 
-def case_body(case: Case, user: User, *, deadlines: Iterable[Deadline] | None = None,
-              events: Iterable[Event] | None = None) -> dict[str, Any]:
+def case_body(
+    case: Case,
+    user: User,
+    *,
+    deadlines: Iterable[Deadline] | None = None,
+    events: Iterable[Event] | None = None,
+) -> dict[str, Any]:
     if deadlines is None:
         deadlines = Deadline.objects.filter(
             subject_kind="case", subject_id=case.id, status=DeadlineStatus.PENDING
@@ -79,16 +94,24 @@ def _decode_cursor(cursor: str) -> int:
         raise BadRequest(_("cursor is not valid."), field="cursor") from error
 
 
-def list_cases(user: User, *, status: str | None = None, type: str | None = None,
-               shop: str | None = None, updated_after: dt.datetime | None = None,
-               cursor: str | None = None, limit: int = 20) -> dict[str, Any]:
+def list_cases(
+    user: User,
+    *,
+    status: str | None = None,
+    type: str | None = None,
+    shop: str | None = None,
+    updated_after: dt.datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> dict[str, Any]:
     cases: QuerySet[Case] = visible_cases(user)
     if status:
         cases = cases.filter(status=status)
     if type:
         if type not in CASE_TYPES:
-            raise BadRequest(_("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)},
-                             field="type")
+            raise BadRequest(
+                _("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)}, field="type"
+            )
         cases = cases.filter(type=type)
     if shop:
         cases = cases.filter(shop__code=shop)

@@ -36,76 +36,120 @@ def _new_case_no(now: dt.datetime) -> str:
     return f"AS{local_date(now):%y%m%d}{secrets.randbelow(10**10):010d}"
 
 
-def create_case(actor: User, *, order_sn: str, type: str, reason: str, description: str = "",
-                amount_fen: int | None = None, now: dt.datetime | None = None) -> Case:
+def create_case(
+    actor: User,
+    *,
+    order_sn: str,
+    type: str,
+    reason: str,
+    description: str = "",
+    amount_fen: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """A consumer files an after-sales request on one of their orders."""
     now = now or clock.now()
     if actor.role != Role.CONSUMER:
         raise Forbidden(_("Only consumers file after-sales requests."), code="forbidden_party")
     if type not in CASE_TYPES:
-        raise BadRequest(_("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)},
-                         field="type")
+        raise BadRequest(
+            _("type must be one of: %(t)s.") % {"t": ", ".join(CASE_TYPES)}, field="type"
+        )
     if reason not in Reason.values:
-        raise BadRequest(_("reason must be one of: %(r)s.") % {"r": ", ".join(Reason.values)},
-                         field="reason")
+        raise BadRequest(
+            _("reason must be one of: %(r)s.") % {"r": ", ".join(Reason.values)}, field="reason"
+        )
     with transaction.atomic():
         # Locking the order serialises requests on it: one open case per type, and the
         # amount still refundable.
         order = (
-            Order.objects.select_for_update(of=("self",)).select_related("shop")
-            .filter(order_sn=order_sn, consumer_id=actor.id).first()
+            Order.objects.select_for_update(of=("self",))
+            .select_related("shop")
+            .filter(order_sn=order_sn, consumer_id=actor.id)
+            .first()
         )
         if order is None:
             raise NotFound(_("Order %(o)s not found.") % {"o": order_sn}, field="order_sn")
         open_case = Case.objects.filter(order=order, type=type, is_open=True).first()
         if open_case:
             raise Conflict(
-                _("Case %(c)s is already open for this order and type.")
-                % {"c": open_case.case_no},
-                code="duplicate_case", field="order_sn",
+                _("Case %(c)s is already open for this order and type.") % {"c": open_case.case_no},
+                code="duplicate_case",
+                field="order_sn",
             )
         eligibility.check(order, type, reason, now)
         refunded = Case.objects.filter(order=order).aggregate(t=Sum("refunded_fen"))["t"] or 0
         refundable = order.amount_fen - refunded
         if refundable <= 0:
-            raise RuleViolation(_("The order has already been refunded in full."),
-                                code="order_already_refunded", field="order_sn")
+            raise RuleViolation(
+                _("The order has already been refunded in full."),
+                code="order_already_refunded",
+                field="order_sn",
+            )
         if amount_fen is None:
             amount_fen = refundable
         elif amount_fen > refundable:
             raise RuleViolation(
                 _("amount_fen may not exceed %(n)d fen, what is left of the order amount.")
                 % {"n": refundable},
-                code="amount_exceeds_order", field="amount_fen",
+                code="amount_exceeds_order",
+                field="amount_fen",
             )
         elif amount_fen <= 0:
             raise BadRequest(_("amount_fen must be positive."), field="amount_fen")
         workflow = workflow_for(type)
         status = "awaiting_merchant"
         case = Case(
-            case_no=_new_case_no(now), order=order, shop=order.shop, consumer=actor, type=type,
-            status=status, pdd_status=workflow.statuses[status], reason=reason,
-            description=description, amount_fen=amount_fen, created_at=now, updated_at=now,
+            case_no=_new_case_no(now),
+            order=order,
+            shop=order.shop,
+            consumer=actor,
+            type=type,
+            status=status,
+            pdd_status=workflow.statuses[status],
+            reason=reason,
+            description=description,
+            amount_fen=amount_fen,
+            created_at=now,
+            updated_at=now,
             status_entered_at=now,
         )
         try:
             with transaction.atomic():
                 case.save()
         except IntegrityError as error:
-            raise Conflict(_("A case is already open for this order and type."),
-                           code="duplicate_case", field="order_sn") from error
-        eventlog.append(case, actor=actor.username, action="create", at=now, data={
-            "type": type, "reason": reason, "amount_fen": amount_fen, "to": status,
-            "order_sn": order.order_sn, "description": description,
-        })
+            raise Conflict(
+                _("A case is already open for this order and type."),
+                code="duplicate_case",
+                field="order_sn",
+            ) from error
+        eventlog.append(
+            case,
+            actor=actor.username,
+            action="create",
+            at=now,
+            data={
+                "type": type,
+                "reason": reason,
+                "amount_fen": amount_fen,
+                "to": status,
+                "order_sn": order.order_sn,
+                "description": description,
+            },
+        )
         _schedule_timers(case, now)
         case.save(update_fields=["event_seq", "event_head"])
     return case
 
 
-def perform_action(actor: User, *, case_no: str, action: str, fields_in: dict[str, Any],
-                   expected_version: int | None = None,
-                   now: dt.datetime | None = None) -> Case:
+def perform_action(
+    actor: User,
+    *,
+    case_no: str,
+    action: str,
+    fields_in: dict[str, Any],
+    expected_version: int | None = None,
+    now: dt.datetime | None = None,
+) -> Case:
     """A person takes `action` on a case they can see."""
     now = now or clock.now()
     with transaction.atomic():
@@ -114,7 +158,8 @@ def perform_action(actor: User, *, case_no: str, action: str, fields_in: dict[st
             raise Conflict(
                 _("The case has changed (version %(v)d); reload it and try again.")
                 % {"v": case.version},
-                code="stale_version", field="If-Match",
+                code="stale_version",
+                field="If-Match",
             )
         party = party_of(actor, case)
         transition = engine.select_transition(case, party, action, fields_in)
@@ -127,8 +172,10 @@ def fire_deadline(deadline: Deadline, now: dt.datetime) -> bool:
     """Apply a due deadline's default outcome as `system`. Returns False when the case is
     locked by someone else (the deadline stays pending for the next pass)."""
     case = (
-        Case.objects.select_for_update(skip_locked=True, of=("self",)).select_related("shop")
-        .filter(id=deadline.subject_id).first()
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("shop")
+        .filter(id=deadline.subject_id)
+        .first()
     )
     if case is None:
         return False
@@ -149,16 +196,28 @@ _TRACKED_FIELDS = [
 ]
 
 
-def _apply(case: Case, transition: Transition, cleaned: dict[str, Any], *, actor_name: str,
-           now: dt.datetime, deadline: Deadline | None = None) -> None:
+def _apply(
+    case: Case,
+    transition: Transition,
+    cleaned: dict[str, Any],
+    *,
+    actor_name: str,
+    now: dt.datetime,
+    deadline: Deadline | None = None,
+) -> None:
     workflow = workflow_for(case.type)
     before = model_to_dict(case, fields=_TRACKED_FIELDS)
     source = case.status
     context = ActionContext(case=case, fields=cleaned, now=now, rule=transition.rule)
     for effect in transition.effects:
         EFFECTS[effect](context)
-    data: dict[str, Any] = {"from": source, "to": transition.target or source,
-                            "rule": transition.rule, **cleaned, **context.data}
+    data: dict[str, Any] = {
+        "from": source,
+        "to": transition.target or source,
+        "rule": transition.rule,
+        **cleaned,
+        **context.data,
+    }
     if deadline is not None:
         data["deadline"] = deadline.name
         data["due_at"] = deadline.due_at.isoformat()
@@ -190,6 +249,13 @@ def _schedule_timers(case: Case, now: dt.datetime) -> None:
             anchor = case.repair_period_start
         due = timer.after.due(anchor, policy.period_amount(timer.after))
         deadlines.schedule(
-            subject_kind="case", subject_id=case.id, name=timer.name, in_status=case.status,
-            due_at=due, action=timer.fire, params=timer.params, rule=timer.rule, now=now,
+            subject_kind="case",
+            subject_id=case.id,
+            name=timer.name,
+            in_status=case.status,
+            due_at=due,
+            action=timer.fire,
+            params=timer.params,
+            rule=timer.rule,
+            now=now,
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja.responses import Status
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from aftersales.catalog import services
@@ -23,7 +23,7 @@ class ShopIn(Schema):
 
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$")
     name: str = Field(min_length=1, max_length=100)
-    balance_fen: int = Field(default=0, ge=-10**12, le=10**12)
+    balance_fen: int = Field(default=0, ge=-(10**12), le=10**12)
     return_address: str = Field(min_length=5, max_length=300)
     promised_after_sales_days: int | None = Field(default=None, ge=1, le=3650)
 
@@ -49,9 +49,13 @@ class CarrierOut(Schema):
 
 
 def shop_body(shop: Shop) -> dict:
-    return {"code": shop.code, "name": shop.name, "return_address": shop.return_address,
-            "promised_after_sales_days": shop.promised_after_sales_days,
-            "balance_fen": ledger.shop_balance(shop.id)}
+    return {
+        "code": shop.code,
+        "name": shop.name,
+        "return_address": shop.return_address,
+        "promised_after_sales_days": shop.promised_after_sales_days,
+        "balance_fen": ledger.shop_balance(shop.id),
+    }
 
 
 def access_shop(user: User, code: str) -> Shop:

@@ -13,21 +13,31 @@ from aftersales.core.errors import Conflict
 from aftersales.ledger import services as ledger
 
 
-def create_shop(*, code: str, name: str, balance_fen: int, return_address: str,
-                promised_after_sales_days: int | None = None,
-                now: dt.datetime | None = None) -> Shop:
+def create_shop(
+    *,
+    code: str,
+    name: str,
+    balance_fen: int,
+    return_address: str,
+    promised_after_sales_days: int | None = None,
+    now: dt.datetime | None = None,
+) -> Shop:
     now = now or clock.now()
     try:
         with transaction.atomic():
             shop = Shop.objects.create(
-                code=code, name=name, return_address=return_address,
-                promised_after_sales_days=promised_after_sales_days, created_at=now,
+                code=code,
+                name=name,
+                return_address=return_address,
+                promised_after_sales_days=promised_after_sales_days,
+                created_at=now,
             )
             if balance_fen:
                 ledger.deposit(shop=shop, amount_fen=balance_fen, now=now, memo="opening balance")
     except IntegrityError as error:
-        raise Conflict(_("Shop %(c)s already exists.") % {"c": code}, code="duplicate",
-                       field="code") from error
+        raise Conflict(
+            _("Shop %(c)s already exists.") % {"c": code}, code="duplicate", field="code"
+        ) from error
     return shop
 
 
@@ -36,8 +46,9 @@ def create_carrier(*, code: str, name: str) -> Carrier:
         with transaction.atomic():
             return Carrier.objects.create(code=code, name=name)
     except IntegrityError as error:
-        raise Conflict(_("Carrier %(c)s already exists.") % {"c": code}, code="duplicate",
-                       field="code") from error
+        raise Conflict(
+            _("Carrier %(c)s already exists.") % {"c": code}, code="duplicate", field="code"
+        ) from error
 
 
 def category_named(name: str) -> Category:

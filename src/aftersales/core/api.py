@@ -47,8 +47,14 @@ api = NinjaAPI(
 )
 
 
-def error_response(request: HttpRequest, status: int, code: str, message: str,
-                   field: str | None = None, rule: str | None = None) -> HttpResponse:
+def error_response(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    rule: str | None = None,
+) -> HttpResponse:
     body: dict[str, Any] = {"code": code, "message": message, "field": field}
     if rule:
         body["rule"] = rule
@@ -62,24 +68,34 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(request, 401, "unauthorized",
-                          _("A valid bearer token is required."), "Authorization")
+    return error_response(
+        request, 401, "unauthorized", _("A valid bearer token is required."), "Authorization"
+    )
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    location = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+    location = [
+        str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")
+    ]
     field = ".".join(location) or None
     message = first.get("msg", "invalid request")
-    return error_response(request, 400, "invalid", f"{field}: {message}" if field else message,
-                          field)
+    return error_response(
+        request, 400, "invalid", f"{field}: {message}" if field else message, field
+    )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed", 409: "conflict"}.get(exc.status_code, "error")
+    code = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+    }.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc.message))
 
 

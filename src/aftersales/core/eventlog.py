@@ -33,29 +33,62 @@ def canonical_time(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def compute_hash(prev_hash: str, *, kind: str, key: str, seq: int, at: dt.datetime, actor: str,
-                 action: str, data: dict[str, Any]) -> str:
+def compute_hash(
+    prev_hash: str,
+    *,
+    kind: str,
+    key: str,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    data: dict[str, Any],
+) -> str:
     body = json.dumps(
-        {"subject": f"{kind}:{key}", "seq": seq, "at": canonical_time(at), "actor": actor,
-         "action": action, "data": data},
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        {
+            "subject": f"{kind}:{key}",
+            "seq": seq,
+            "at": canonical_time(at),
+            "actor": actor,
+            "action": action,
+            "data": data,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
     )
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def append(subject: ChainSubject, *, actor: str, action: str, data: dict[str, Any],
-           at: dt.datetime) -> Event:
+def append(
+    subject: ChainSubject, *, actor: str, action: str, data: dict[str, Any], at: dt.datetime
+) -> Event:
     """Append one event and advance the subject's head; the caller saves the subject's
     `event_seq` and `event_head` in the same transaction."""
     seq = subject.event_seq + 1
     prev = subject.event_head or GENESIS
     # Round-trip through JSON so the hash covers exactly what the database will return.
     data = json.loads(json.dumps(data, ensure_ascii=False))
-    digest = compute_hash(prev, kind=subject.chain_kind, key=subject.chain_key, seq=seq, at=at,
-                          actor=actor, action=action, data=data)
+    digest = compute_hash(
+        prev,
+        kind=subject.chain_kind,
+        key=subject.chain_key,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        data=data,
+    )
     event = Event.objects.create(
-        subject_kind=subject.chain_kind, subject_key=subject.chain_key, seq=seq, at=at,
-        actor=actor, action=action, data=data, prev_hash=prev, hash=digest,
+        subject_kind=subject.chain_kind,
+        subject_key=subject.chain_key,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        data=data,
+        prev_hash=prev,
+        hash=digest,
     )
     subject.event_seq = seq
     subject.event_head = digest
@@ -75,8 +108,9 @@ class ChainProblem:
         return f"{self.kind}:{self.key} seq {self.seq} ({where}): {self.reason}"
 
 
-def verify_chain(kind: str, key: str, events: Iterable[Event], head_seq: int,
-                 head_hash: str) -> ChainProblem | None:
+def verify_chain(
+    kind: str, key: str, events: Iterable[Event], head_seq: int, head_hash: str
+) -> ChainProblem | None:
     """The first problem in one chain, or None. `events` must be ordered by seq."""
     prev = GENESIS
     expected_seq = 1
@@ -86,20 +120,34 @@ def verify_chain(kind: str, key: str, events: Iterable[Event], head_seq: int,
             return ChainProblem(kind, key, event.seq, event.id, reason)
         if event.prev_hash != prev:
             return ChainProblem(kind, key, event.seq, event.id, "previous hash does not match")
-        digest = compute_hash(prev, kind=kind, key=key, seq=event.seq, at=event.at,
-                              actor=event.actor, action=event.action, data=event.data)
+        digest = compute_hash(
+            prev,
+            kind=kind,
+            key=key,
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            data=event.data,
+        )
         if digest != event.hash:
             return ChainProblem(kind, key, event.seq, event.id, "content altered")
         prev = event.hash
         expected_seq += 1
     if expected_seq - 1 != head_seq or prev != (head_hash or GENESIS):
-        return ChainProblem(kind, key, expected_seq, None,
-                            f"chain ends at seq {expected_seq - 1} but its head says {head_seq}")
+        return ChainProblem(
+            kind,
+            key,
+            expected_seq,
+            None,
+            f"chain ends at seq {expected_seq - 1} but its head says {head_seq}",
+        )
     return None
 
 
-def verify_all(heads: Iterable[tuple[str, str, int, str]],
-               batch_size: int = 500) -> Iterator[tuple[int, ChainProblem | None]]:
+def verify_all(
+    heads: Iterable[tuple[str, str, int, str]], batch_size: int = 500
+) -> Iterator[tuple[int, ChainProblem | None]]:
     """Verify every chain. `heads` yields (kind, key, head_seq, head_hash). Yields, per chain,
     the number of events checked and its first problem (or None)."""
     batch: list[tuple[str, str, int, str]] = []

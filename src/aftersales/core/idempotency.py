@@ -26,7 +26,7 @@ class _AlreadyRecorded(Exception):
 
 def _request_hash(request: HttpRequest) -> str:
     return hashlib.sha256(
-        request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
+        (request.method or "").encode() + b" " + request.path.encode() + b"\n" + request.body
     ).hexdigest()
 
 
@@ -39,7 +39,8 @@ def _recorded(user: User, key: str, request_hash: str, now: dt.datetime) -> Resu
     if record.request_hash != request_hash:
         raise RuleViolation(
             _("This Idempotency-Key was used with a different request."),
-            code="idempotency_key_reused", field="Idempotency-Key",
+            code="idempotency_key_reused",
+            field="Idempotency-Key",
         )
     return record.status_code, record.response
 
@@ -50,8 +51,7 @@ def run(request: HttpRequest, user: User, handler: Callable[[], Result]) -> Resu
     if key is None:
         return handler()
     if not 1 <= len(key) <= 200:
-        raise BadRequest(_("Idempotency-Key must be 1 to 200 characters."),
-                         field="Idempotency-Key")
+        raise BadRequest(_("Idempotency-Key must be 1 to 200 characters."), field="Idempotency-Key")
     request_hash = _request_hash(request)
     now = clock.now()
     try:
@@ -66,8 +66,12 @@ def run(request: HttpRequest, user: User, handler: Callable[[], Result]) -> Resu
                         user=user, key=key, created_at__lt=now - WINDOW
                     ).delete()
                     IdempotencyRecord.objects.create(
-                        user=user, key=key, request_hash=request_hash, status_code=result[0],
-                        response=result[1], created_at=now,
+                        user=user,
+                        key=key,
+                        request_hash=request_hash,
+                        status_code=result[0],
+                        response=result[1],
+                        created_at=now,
                     )
             except IntegrityError as error:
                 raise _AlreadyRecorded from error
@@ -78,6 +82,9 @@ def run(request: HttpRequest, user: User, handler: Callable[[], Result]) -> Resu
         if replay is not None:
             return replay
         if isinstance(error, _AlreadyRecorded):
-            raise Conflict(_("A request with this Idempotency-Key is in progress."),
-                           code="idempotency_conflict", field="Idempotency-Key") from error
+            raise Conflict(
+                _("A request with this Idempotency-Key is in progress."),
+                code="idempotency_conflict",
+                field="Idempotency-Key",
+            ) from error
         raise

@@ -38,6 +38,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"token {self.id} of {self.user_id}"
+
 
 class Event(models.Model):
     """One link of a subject's hash chain (a case, later a ticket).
@@ -62,6 +65,9 @@ class Event(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.subject_kind}:{self.subject_key}#{self.seq} {self.action}"
+
 
 class IdempotencyRecord(models.Model):
     """The first response to a write sent with an Idempotency-Key (kept 24 h)."""
@@ -77,3 +83,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_key")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

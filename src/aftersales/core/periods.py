@@ -46,7 +46,9 @@ class Period:
     def describe(self) -> str:
         if self.unit == "hours":
             return f"{self.amount} h"
-        return f"{self.amount} days" + (" counting the start day" if self.counting_start_day else "")
+        return f"{self.amount} days" + (
+            " counting the start day" if self.counting_start_day else ""
+        )
 
 
 def hours(n: int, *, setting: str | None = None) -> Period:

@@ -14,14 +14,22 @@ from aftersales.core.errors import BadRequest, Conflict
 from aftersales.core.models import Role, User
 
 
-def create_user(*, username: str, role: str, shop: str | None = None,
-                carrier: str | None = None, password: str | None = None,
-                display_name: str = "", now: dt.datetime | None = None) -> tuple[User, str]:
+def create_user(
+    *,
+    username: str,
+    role: str,
+    shop: str | None = None,
+    carrier: str | None = None,
+    password: str | None = None,
+    display_name: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[User, str]:
     """Create a user of `role` and return it with a new API token."""
     now = now or clock.now()
     if role not in Role.values:
-        raise BadRequest(_("role must be one of: %(r)s.") % {"r": ", ".join(Role.values)},
-                         field="role")
+        raise BadRequest(
+            _("role must be one of: %(r)s.") % {"r": ", ".join(Role.values)}, field="role"
+        )
     shop_row = carrier_row = None
     if role == Role.MERCHANT:
         if not shop:
@@ -37,9 +45,16 @@ def create_user(*, username: str, role: str, shop: str | None = None,
             raise BadRequest(_("Unknown carrier %(c)s.") % {"c": carrier}, field="carrier")
     try:
         with transaction.atomic():
-            user = User(username=username, role=role, shop=shop_row, carrier=carrier_row,
-                        display_name=display_name, is_staff=role == Role.ADMIN,
-                        is_superuser=role == Role.ADMIN, date_joined=now)
+            user = User(
+                username=username,
+                role=role,
+                shop=shop_row,
+                carrier=carrier_row,
+                display_name=display_name,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+                date_joined=now,
+            )
             if password:
                 user.set_password(password)
             else:
@@ -47,6 +62,7 @@ def create_user(*, username: str, role: str, shop: str | None = None,
             user.save()
             token = issue_token(user, now=now)
     except IntegrityError as error:
-        raise Conflict(_("User %(u)s already exists.") % {"u": username}, code="duplicate",
-                       field="username") from error
+        raise Conflict(
+            _("User %(u)s already exists.") % {"u": username}, code="duplicate", field="username"
+        ) from error
     return user, token

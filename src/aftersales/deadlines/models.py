@@ -33,8 +33,12 @@ class Deadline(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["due_at"], name="deadline_due_pending",
+                fields=["due_at"],
+                name="deadline_due_pending",
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["subject_kind", "subject_id", "status"], name="deadline_subject"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.subject_kind} {self.subject_id} due {self.due_at}"

@@ -9,12 +9,28 @@ from typing import Any
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 
 
-def schedule(*, subject_kind: str, subject_id: int, name: str, in_status: str,
-             due_at: dt.datetime, action: str, params: dict[str, Any] | None, rule: str,
-             now: dt.datetime) -> Deadline:
+def schedule(
+    *,
+    subject_kind: str,
+    subject_id: int,
+    name: str,
+    in_status: str,
+    due_at: dt.datetime,
+    action: str,
+    params: dict[str, Any] | None,
+    rule: str,
+    now: dt.datetime,
+) -> Deadline:
     return Deadline.objects.create(
-        subject_kind=subject_kind, subject_id=subject_id, name=name, in_status=in_status,
-        due_at=due_at, action=action, params=params or {}, rule=rule, created_at=now,
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        name=name,
+        in_status=in_status,
+        due_at=due_at,
+        action=action,
+        params=params or {},
+        rule=rule,
+        created_at=now,
     )
 
 

@@ -84,8 +84,9 @@ def _record_failure(deadline: Deadline, error: Exception, now: dt.datetime) -> N
     )
 
 
-def sweep(*, now: dt.datetime | None = None, batch_size: int = 200,
-          max_batches: int | None = None) -> SweepResult:
+def sweep(
+    *, now: dt.datetime | None = None, batch_size: int = 200, max_batches: int | None = None
+) -> SweepResult:
     """One pass: fire batches until nothing due is left (or `max_batches`)."""
     total = SweepResult()
     batches = 0
@@ -100,8 +101,12 @@ def sweep(*, now: dt.datetime | None = None, batch_size: int = 200,
     return total
 
 
-def run_forever(*, interval_seconds: float = 1.0, batch_size: int = 200,
-                should_stop: Callable[[], bool] = lambda: False) -> None:
+def run_forever(
+    *,
+    interval_seconds: float = 1.0,
+    batch_size: int = 200,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
     while not should_stop():
         try:
             result = sweep(batch_size=batch_size)

@@ -44,16 +44,22 @@ def shop_ledger(request: HttpRequest, code: str, limit: int = 100):
 
     shop = access_shop(request.auth, code)  # type: ignore[attr-defined]
     entries = (
-        LedgerEntry.objects.filter(shop=shop).select_related("case")
+        LedgerEntry.objects.filter(shop=shop)
+        .select_related("case")
         .order_by("-id")[: bounded_limit(limit, maximum=500)]
     )
     return {
         "shop": shop.code,
         "balance_fen": shop_balance(shop.id),
         "items": [
-            {"id": e.id, "kind": e.kind, "amount_fen": e.amount_fen,
-             "case_no": e.case.case_no if e.case else None, "memo": e.memo,
-             "created_at": iso(e.created_at)}
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "amount_fen": e.amount_fen,
+                "case_no": e.case.case_no if e.case else None,
+                "memo": e.memo,
+                "created_at": iso(e.created_at),
+            }
             for e in entries
         ],
     }
@@ -65,7 +71,14 @@ def my_coupons(request: HttpRequest):
     require_role(user, Role.CONSUMER)
     coupons = Coupon.objects.filter(consumer=user).select_related("shop", "case").order_by("-id")
     return [
-        {"id": c.id, "amount_fen": c.amount_fen, "shop": c.shop.code, "case_no": c.case.case_no,
-         "rule": c.rule, "issued_at": iso(c.issued_at), "used_at": iso(c.used_at)}
+        {
+            "id": c.id,
+            "amount_fen": c.amount_fen,
+            "shop": c.shop.code,
+            "case_no": c.case.case_no,
+            "rule": c.rule,
+            "issued_at": iso(c.issued_at),
+            "used_at": iso(c.used_at),
+        }
         for c in coupons
     ]

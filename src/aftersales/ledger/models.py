@@ -26,7 +26,10 @@ class LedgerEntry(models.Model):
         "catalog.Shop", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
     )
     consumer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="ledger",
     )
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
@@ -59,6 +62,9 @@ class LedgerEntry(models.Model):
         ]
         indexes = [models.Index(fields=["shop", "-id"], name="ledger_shop_recent")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_fen} fen"
+
 
 class Coupon(models.Model):
     """A compensation coupon (rule 2.6), charged to the shop that caused it."""
@@ -72,3 +78,6 @@ class Coupon(models.Model):
     rule = models.CharField(max_length=40)
     issued_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"coupon {self.amount_fen} fen for {self.consumer_id}"

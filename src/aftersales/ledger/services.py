@@ -28,35 +28,67 @@ def _transfer(*, kind: str, case, amount_fen: int, now: dt.datetime, memo: str) 
     """Debit the case's shop and credit its consumer. The unique constraints on (case, kind)
     make a second call fail instead of paying twice."""
     fen(amount_fen)
-    LedgerEntry.objects.bulk_create([
-        LedgerEntry(shop_id=case.shop_id, kind=kind, amount_fen=-amount_fen, case=case,
-                    memo=memo, created_at=now),
-        LedgerEntry(consumer_id=case.consumer_id, kind=kind, amount_fen=amount_fen, case=case,
-                    memo=memo, created_at=now),
-    ])
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(
+                shop_id=case.shop_id,
+                kind=kind,
+                amount_fen=-amount_fen,
+                case=case,
+                memo=memo,
+                created_at=now,
+            ),
+            LedgerEntry(
+                consumer_id=case.consumer_id,
+                kind=kind,
+                amount_fen=amount_fen,
+                case=case,
+                memo=memo,
+                created_at=now,
+            ),
+        ]
+    )
 
 
 def refund(*, case, amount_fen: int, now: dt.datetime) -> None:
-    _transfer(kind=EntryKind.REFUND, case=case, amount_fen=amount_fen, now=now,
-              memo=f"退款 {case.case_no}")
+    _transfer(
+        kind=EntryKind.REFUND,
+        case=case,
+        amount_fen=amount_fen,
+        now=now,
+        memo=f"退款 {case.case_no}",
+    )
 
 
 def return_shipping(*, case, amount_fen: int, now: dt.datetime) -> None:
     """Rule 2.5: the consumer's return shipping, deducted from the merchant's balance."""
-    _transfer(kind=EntryKind.RETURN_SHIPPING, case=case, amount_fen=amount_fen, now=now,
-              memo=f"退货运费 {case.case_no}")
+    _transfer(
+        kind=EntryKind.RETURN_SHIPPING,
+        case=case,
+        amount_fen=amount_fen,
+        now=now,
+        memo=f"退货运费 {case.case_no}",
+    )
 
 
 def compensate(*, case, order_amount_fen: int, rule: str, now: dt.datetime) -> Coupon:
     """Rule 2.6: a coupon of min(30% of the order amount, 5000 fen), charged to the shop."""
     amount = compensation_for(order_amount_fen)
     LedgerEntry.objects.create(
-        shop_id=case.shop_id, kind=EntryKind.COMPENSATION, amount_fen=-amount, case=case,
-        memo=f"赔付券 {case.case_no} ({rule})", created_at=now,
+        shop_id=case.shop_id,
+        kind=EntryKind.COMPENSATION,
+        amount_fen=-amount,
+        case=case,
+        memo=f"赔付券 {case.case_no} ({rule})",
+        created_at=now,
     )
     return Coupon.objects.create(
-        consumer_id=case.consumer_id, shop_id=case.shop_id, case=case, amount_fen=amount,
-        rule=rule, issued_at=now,
+        consumer_id=case.consumer_id,
+        shop_id=case.shop_id,
+        case=case,
+        amount_fen=amount,
+        rule=rule,
+        issued_at=now,
     )
 
 

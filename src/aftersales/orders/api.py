@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja.responses import Status
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from aftersales.core.api import ERRORS, iso, require_role
@@ -72,16 +72,26 @@ class OrderOut(Schema):
 
 def order_body(order: Order) -> dict:
     return {
-        "order_sn": order.order_sn, "shop": order.shop.code, "consumer": order.consumer.username,
-        "amount_fen": order.amount_fen, "paid_at": iso(order.paid_at),
-        "shipped_at": iso(order.shipped_at), "received_at": iso(order.received_at),
+        "order_sn": order.order_sn,
+        "shop": order.shop.code,
+        "consumer": order.consumer.username,
+        "amount_fen": order.amount_fen,
+        "paid_at": iso(order.paid_at),
+        "shipped_at": iso(order.shipped_at),
+        "received_at": iso(order.received_at),
         "carrier": order.carrier.code if order.carrier else None,
-        "tracking_no": order.tracking_no, "region": order.region,
+        "tracking_no": order.tracking_no,
+        "region": order.region,
         "merchant_promise_until": iso(order.merchant_promise_until),
         "shipment_intercepted_at": iso(order.shipment_intercepted_at),
         "items": [
-            {"sku": i.sku, "title": i.title, "category": i.category.name,
-             "quantity": i.quantity, "unit_price_fen": i.unit_price_fen}
+            {
+                "sku": i.sku,
+                "title": i.title,
+                "category": i.category.name,
+                "quantity": i.quantity,
+                "unit_price_fen": i.unit_price_fen,
+            }
             for i in order.items.select_related("category")
         ],
     }
@@ -91,9 +101,9 @@ def access_order(user: User, order_sn: str) -> Order:
     orders = Order.objects.select_related("shop", "consumer", "carrier")
     if user.role == Role.CONSUMER:
         orders = orders.filter(consumer=user)
-    elif user.role == Role.MERCHANT:
+    elif user.role == Role.MERCHANT and user.shop_id is not None:
         orders = orders.filter(shop_id=user.shop_id)
-    elif user.role not in (Role.ADMIN, Role.AGENT):
+    elif user.role not in (Role.ADMIN, Role.AGENT):  # carriers, merchants without a shop
         orders = orders.none()
     order = orders.filter(order_sn=order_sn).first()
     if order is None:

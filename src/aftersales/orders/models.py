@@ -38,3 +38,6 @@ class OrderItem(models.Model):
     category = models.ForeignKey("catalog.Category", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()
     unit_price_fen = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.title} ×{self.quantity}"

@@ -4,47 +4,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_no', models.CharField(max_length=24, unique=True)),
-                ('type', models.CharField(choices=[('refund_only', 'refund_only'), ('return_refund', 'return_refund'), ('exchange', 'exchange'), ('resend', 'resend'), ('repair', 'repair')], max_length=16)),
-                ('status', models.CharField(max_length=32)),
-                ('pdd_status', models.PositiveSmallIntegerField()),
-                ('is_open', models.BooleanField(default=True)),
-                ('reason', models.CharField(choices=[('no_reason', '七天无理由'), ('quality', '质量问题'), ('damaged', '商品破损'), ('faulty', '功能故障'), ('not_as_described', '与描述不符'), ('wrong_item', '发错货'), ('missing_item', '少件/漏发'), ('not_received', '未收到货'), ('other', '其他')], max_length=20)),
-                ('description', models.TextField(blank=True)),
-                ('amount_fen', models.BigIntegerField()),
-                ('refunded_fen', models.BigIntegerField(default=0)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('status_entered_at', models.DateTimeField()),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('recommended_outcome', models.CharField(blank=True, max_length=32)),
-                ('return_address', models.CharField(blank=True, max_length=300)),
-                ('return_carrier', models.CharField(blank=True, max_length=32)),
-                ('return_tracking_no', models.CharField(blank=True, max_length=40)),
-                ('return_shipping_fen', models.BigIntegerField(default=0)),
-                ('return_shipped_at', models.DateTimeField(blank=True, null=True)),
-                ('repair_period_start', models.DateTimeField(blank=True, null=True)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('outbound_carrier', models.CharField(blank=True, max_length=32)),
-                ('outbound_tracking_no', models.CharField(blank=True, max_length=40)),
-                ('inspection_result', models.CharField(blank=True, max_length=8)),
-                ('inspection_report', models.TextField(blank=True)),
-                ('negotiated_terms', models.TextField(blank=True)),
-                ('negotiated_amount_fen', models.BigIntegerField(blank=True, null=True)),
-                ('event_seq', models.PositiveIntegerField(default=0)),
-                ('event_head', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("case_no", models.CharField(max_length=24, unique=True)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("refund_only", "refund_only"),
+                            ("return_refund", "return_refund"),
+                            ("exchange", "exchange"),
+                            ("resend", "resend"),
+                            ("repair", "repair"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("status", models.CharField(max_length=32)),
+                ("pdd_status", models.PositiveSmallIntegerField()),
+                ("is_open", models.BooleanField(default=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("no_reason", "七天无理由"),
+                            ("quality", "质量问题"),
+                            ("damaged", "商品破损"),
+                            ("faulty", "功能故障"),
+                            ("not_as_described", "与描述不符"),
+                            ("wrong_item", "发错货"),
+                            ("missing_item", "少件/漏发"),
+                            ("not_received", "未收到货"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("amount_fen", models.BigIntegerField()),
+                ("refunded_fen", models.BigIntegerField(default=0)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("status_entered_at", models.DateTimeField()),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("recommended_outcome", models.CharField(blank=True, max_length=32)),
+                ("return_address", models.CharField(blank=True, max_length=300)),
+                ("return_carrier", models.CharField(blank=True, max_length=32)),
+                ("return_tracking_no", models.CharField(blank=True, max_length=40)),
+                ("return_shipping_fen", models.BigIntegerField(default=0)),
+                ("return_shipped_at", models.DateTimeField(blank=True, null=True)),
+                ("repair_period_start", models.DateTimeField(blank=True, null=True)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("outbound_carrier", models.CharField(blank=True, max_length=32)),
+                ("outbound_tracking_no", models.CharField(blank=True, max_length=40)),
+                ("inspection_result", models.CharField(blank=True, max_length=8)),
+                ("inspection_report", models.TextField(blank=True)),
+                ("negotiated_terms", models.TextField(blank=True)),
+                ("negotiated_amount_fen", models.BigIntegerField(blank=True, null=True)),
+                ("event_seq", models.PositiveIntegerField(default=0)),
+                ("event_head", models.CharField(blank=True, max_length=64)),
             ],
         ),
     ]

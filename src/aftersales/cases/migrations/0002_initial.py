@@ -6,62 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='consumer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="consumer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='orders.order'),
+            model_name="case",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="orders.order"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='shop',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='catalog.shop'),
+            model_name="case",
+            name="shop",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="catalog.shop"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['shop', 'status', '-id'], name='case_shop_status'),
+            model_name="case",
+            index=models.Index(fields=["shop", "status", "-id"], name="case_shop_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['shop', '-id'], name='case_shop'),
+            model_name="case",
+            index=models.Index(fields=["shop", "-id"], name="case_shop"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['consumer', '-id'], name='case_consumer'),
+            model_name="case",
+            index=models.Index(fields=["consumer", "-id"], name="case_consumer"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', '-id'], name='case_status'),
+            model_name="case",
+            index=models.Index(fields=["status", "-id"], name="case_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['updated_at'], name='case_updated'),
+            model_name="case",
+            index=models.Index(fields=["updated_at"], name="case_updated"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_open', True)), fields=('order', 'type'), name='case_one_open_per_order_type'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_open", True)),
+                fields=("order", "type"),
+                name="case_one_open_per_order_type",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='case_amount_positive'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount_fen__gt", 0)), name="case_amount_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_fen__gte', 0), ('refunded_fen__lte', models.F('amount_fen'))), name='case_refund_within_amount'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("refunded_fen__gte", 0), ("refunded_fen__lte", models.F("amount_fen"))
+                ),
+                name="case_refund_within_amount",
+            ),
         ),
     ]

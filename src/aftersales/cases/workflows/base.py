@@ -86,9 +86,12 @@ def consumer_cancel(sources: Iterable[str], rule: str = "common") -> tuple[Trans
     return tuple(Transition("cancel", s, "cancelled", CONSUMER, rule) for s in sources)
 
 
-def platform_intervention(statuses: Iterable[str], *,
-                          extra_rulings: dict[str, tuple[str, tuple[str, ...]]] | None = None,
-                          closed_pdd: int = 9) -> tuple[Transition, ...]:
+def platform_intervention(
+    statuses: Iterable[str],
+    *,
+    extra_rulings: dict[str, tuple[str, tuple[str, ...]]] | None = None,
+    closed_pdd: int = 9,
+) -> tuple[Transition, ...]:
     """`intervene` from any open status, and the agent's rulings in platform_review (2.7).
 
     `extra_rulings` maps an outcome to (target status, effects) for type-specific rulings such
@@ -107,10 +110,18 @@ def platform_intervention(statuses: Iterable[str], *,
         **(extra_rulings or {}),
     }
     for outcome, (target, effects) in rulings.items():
-        moves.append(Transition(
-            "rule", PLATFORM_REVIEW, target, AGENT, "2.7", when={"outcome": outcome},
-            effects=("record_ruling", *effects), pdd=closed_pdd if target == "closed" else None,
-        ))
+        moves.append(
+            Transition(
+                "rule",
+                PLATFORM_REVIEW,
+                target,
+                AGENT,
+                "2.7",
+                when={"outcome": outcome},
+                effects=("record_ruling", *effects),
+                pdd=closed_pdd if target == "closed" else None,
+            )
+        )
     return tuple(moves)
 
 

@@ -4,33 +4,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Deadline',
+            name="Deadline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_kind', models.CharField(max_length=16)),
-                ('subject_id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=60)),
-                ('in_status', models.CharField(max_length=40)),
-                ('due_at', models.DateTimeField()),
-                ('action', models.CharField(max_length=40)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('rule', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('fired', 'Fired'), ('cancelled', 'Cancelled'), ('failed', 'Failed')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField()),
-                ('fired_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject_kind", models.CharField(max_length=16)),
+                ("subject_id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=60)),
+                ("in_status", models.CharField(max_length=40)),
+                ("due_at", models.DateTimeField()),
+                ("action", models.CharField(max_length=40)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("rule", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("fired", "Fired"),
+                            ("cancelled", "Cancelled"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("fired_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='deadline_due_pending'), models.Index(fields=['subject_kind', 'subject_id', 'status'], name='deadline_subject')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")),
+                        fields=["due_at"],
+                        name="deadline_due_pending",
+                    ),
+                    models.Index(
+                        fields=["subject_kind", "subject_id", "status"], name="deadline_subject"
+                    ),
+                ],
             },
         ),
     ]

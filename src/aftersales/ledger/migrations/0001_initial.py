@@ -6,44 +6,136 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Coupon',
+            name="Coupon",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount_fen', models.BigIntegerField()),
-                ('rule', models.CharField(max_length=40)),
-                ('issued_at', models.DateTimeField()),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='coupon', to='cases.case')),
-                ('consumer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='coupons', to=settings.AUTH_USER_MODEL)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='catalog.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField()),
+                ("rule", models.CharField(max_length=40)),
+                ("issued_at", models.DateTimeField()),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="coupon",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "consumer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="coupons",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="catalog.shop"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('deposit', '充值/货款'), ('refund', '退款'), ('return_shipping', '退货运费'), ('compensation', '赔付券'), ('adjustment', '调整')], max_length=20)),
-                ('amount_fen', models.BigIntegerField()),
-                ('memo', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField()),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='cases.case')),
-                ('consumer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to=settings.AUTH_USER_MODEL)),
-                ('shop', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger', to='catalog.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("deposit", "充值/货款"),
+                            ("refund", "退款"),
+                            ("return_shipping", "退货运费"),
+                            ("compensation", "赔付券"),
+                            ("adjustment", "调整"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("amount_fen", models.BigIntegerField()),
+                ("memo", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "consumer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger",
+                        to="catalog.shop",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['shop', '-id'], name='ledger_shop_recent')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('consumer__isnull', True), ('shop__isnull', False)), models.Q(('consumer__isnull', False), ('shop__isnull', True)), _connector='OR'), name='ledger_one_account'), models.UniqueConstraint(condition=models.Q(('kind__in', ['refund', 'return_shipping', 'compensation']), ('shop__isnull', False)), fields=('case', 'kind', 'shop'), name='ledger_shop_once_per_case'), models.UniqueConstraint(condition=models.Q(('consumer__isnull', False), ('kind__in', ['refund', 'return_shipping', 'compensation'])), fields=('case', 'kind', 'consumer'), name='ledger_consumer_once_per_case')],
+                "indexes": [models.Index(fields=["shop", "-id"], name="ledger_shop_recent")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("consumer__isnull", True), ("shop__isnull", False)),
+                            models.Q(("consumer__isnull", False), ("shop__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="ledger_one_account",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["refund", "return_shipping", "compensation"]),
+                            ("shop__isnull", False),
+                        ),
+                        fields=("case", "kind", "shop"),
+                        name="ledger_shop_once_per_case",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(
+                            ("consumer__isnull", False),
+                            ("kind__in", ["refund", "return_shipping", "compensation"]),
+                        ),
+                        fields=("case", "kind", "consumer"),
+                        name="ledger_consumer_once_per_case",
+                    ),
+                ],
             },
         ),
     ]

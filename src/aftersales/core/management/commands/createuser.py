@@ -17,8 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, role, shop, carrier, password, **options):
         try:
-            user, token = create_user(username=username, role=role, shop=shop, carrier=carrier,
-                                      password=password)
+            user, token = create_user(
+                username=username, role=role, shop=shop, carrier=carrier, password=password
+            )
         except DomainError as error:
             raise CommandError(error.message) from error
         self.stdout.write(f"created {role} {user.username}")

@@ -31,8 +31,10 @@ def _start_sweeper(worker) -> None:
 
 
 class Command(BaseCommand):
-    help = ("Migrate, then serve the web console and API; on SQLite the deadline worker runs "
-            "in the same process.")
+    help = (
+        "Migrate, then serve the web console and API; on SQLite the deadline worker runs "
+        "in the same process."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -45,10 +47,18 @@ class Command(BaseCommand):
         sqlite = connection.vendor == "sqlite"
         connection.close()
         workers = workers or (1 if sqlite else 4)
-        self.stdout.write(f"Aftersales is running at http://{host}:{port}/  "
-                          f"(API docs: http://{host}:{port}/api/v1/docs)")
+        self.stdout.write(
+            f"Aftersales is running at http://{host}:{port}/  "
+            f"(API docs: http://{host}:{port}/api/v1/docs)"
+        )
         _Server(
-            {"bind": f"{host}:{port}", "workers": workers, "threads": 8,
-             "worker_class": "gthread", "accesslog": "-", "timeout": 60},
+            {
+                "bind": f"{host}:{port}",
+                "workers": workers,
+                "threads": 8,
+                "worker_class": "gthread",
+                "accesslog": "-",
+                "timeout": 60,
+            },
             run_sweeper=sqlite,
         ).run()

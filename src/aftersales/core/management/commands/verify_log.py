@@ -13,7 +13,7 @@ class Command(BaseCommand):
         heads = Case.objects.order_by("id").values_list("case_no", "event_seq", "event_head")
         checked = 0
         known = set()
-        for case_no, seq, head in heads.iterator(chunk_size=2000):
+        for case_no in heads.values_list("case_no", flat=True).iterator(chunk_size=2000):
             known.add(("case", case_no))
         chains = (("case", no, seq, head) for no, seq, head in heads.iterator(chunk_size=2000))
         for count, problem in verify_all(chains):

@@ -9,8 +9,9 @@ class Command(BaseCommand):
     help = "The deadline sweeper, until stopped (many may run against PostgreSQL)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="seconds between passes when nothing is due")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between passes when nothing is due"
+        )
         parser.add_argument("--batch-size", type=int, default=200)
 
     def handle(self, *args, interval: float, batch_size: int, **options):
@@ -23,6 +24,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write("worker started")
-        run_forever(interval_seconds=interval, batch_size=batch_size,
-                    should_stop=lambda: stopping)
+        run_forever(interval_seconds=interval, batch_size=batch_size, should_stop=lambda: stopping)
         self.stdout.write("worker stopped")
