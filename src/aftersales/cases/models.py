@@ -109,3 +109,23 @@ class Case(models.Model):
     @property
     def chain_key(self) -> str:
         return self.case_no
+
+
+class Attachment(models.Model):
+    """A photo or document a party uploaded (request photos, refusal evidence, inspection
+    reports). Files live under the data directory and are served only to the case's parties."""
+
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    public_id = models.CharField(max_length=32, unique=True)
+    path = models.CharField(max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.public_id

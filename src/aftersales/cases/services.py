@@ -10,12 +10,13 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from aftersales.cases import eligibility, engine, fields, policy
+from aftersales.cases import attachments, eligibility, engine, fields, policy
 from aftersales.cases.access import access_case, party_of
 from aftersales.cases.effects import EFFECTS, ActionContext
 from aftersales.cases.models import Case, Reason
@@ -44,9 +45,11 @@ def create_case(
     reason: str,
     description: str = "",
     amount_fen: int | None = None,
+    photos: list[UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
-    """A consumer files an after-sales request on one of their orders."""
+    """A consumer files an after-sales request on one of their orders, with up to nine
+    photos (nothing is created if a photo is refused)."""
     now = now or clock.now()
     if actor.role != Role.CONSUMER:
         raise Forbidden(_("Only consumers file after-sales requests."), code="forbidden_party")
@@ -122,12 +125,14 @@ def create_case(
                 code="duplicate_case",
                 field="order_sn",
             ) from error
+        stored = attachments.store(photos or [], user=actor, case=case, now=now)
         eventlog.append(
             case,
             actor=actor.username,
             action="create",
             at=now,
             data={
+                "photos": [a.public_id for a in stored],
                 "type": type,
                 "reason": reason,
                 "amount_fen": amount_fen,
@@ -148,9 +153,11 @@ def perform_action(
     action: str,
     fields_in: dict[str, Any],
     expected_version: int | None = None,
+    evidence_files: list[UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
-    """A person takes `action` on a case they can see."""
+    """A person takes `action` on a case they can see. `evidence_files` (from the consoles)
+    are stored and their ids join the action's `evidence`."""
     now = now or clock.now()
     with transaction.atomic():
         case = access_case(actor, case_no, for_update=True)
@@ -163,6 +170,14 @@ def perform_action(
             )
         party = party_of(actor, case)
         transition = engine.select_transition(case, party, action, fields_in)
+        if evidence_files:
+            stored = attachments.store(
+                evidence_files, user=actor, case=case, now=now, field="evidence"
+            )
+            fields_in = {
+                **fields_in,
+                "evidence": [*fields_in.get("evidence", []), *(a.public_id for a in stored)],
+            }
         cleaned = fields.clean(action, fields_in)
         _apply(case, transition, cleaned, actor_name=actor.username, now=now)
     return case

@@ -1,0 +1,30 @@
+// Countdowns tick in the browser; the server renders their first value and colour.
+(function () {
+  const AMBER = 12 * 3600, RED = 2 * 3600;
+  function pad(n) { return String(n).padStart(2, "0"); }
+  // The server's "now" may differ from this browser's (time zones aside, demos move time):
+  // count from the server's clock.
+  const serverNow = Number(document.body.dataset.serverNow || Date.now());
+  const skew = serverNow - Date.now();
+  function render(el) {
+    const due = Date.parse(el.dataset.due);
+    if (isNaN(due)) return;
+    let s = Math.floor((due - (Date.now() + skew)) / 1000);
+    const sign = s < 0 ? "-" : "";
+    const left = s;
+    s = Math.abs(s);
+    const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60);
+    el.textContent = sign + (d ? d + "d " + pad(h) + "h " + pad(m) + "m" : pad(h) + "h " + pad(m) + "m " + pad(s % 60) + "s");
+    el.classList.toggle("red", left <= RED);
+    el.classList.toggle("amber", left > RED && left <= AMBER);
+  }
+  function tick() { document.querySelectorAll("[data-due]").forEach(render); }
+  tick();
+  setInterval(tick, 1000);
+  document.addEventListener("htmx:afterSwap", tick);
+  document.addEventListener("change", function (e) {
+    if (e.target.matches("[data-select-all]")) {
+      document.querySelectorAll("input[name=case_no]").forEach(function (box) { box.checked = e.target.checked; });
+    }
+  });
+})();

@@ -1,0 +1,27 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from aftersales.web.views import account, case, consumer, merchant, platform
+
+app_name = "web"
+
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
+    path("account/", account.profile, name="profile"),
+    path("account/password/", account.PasswordChangeView.as_view(), name="password-change"),
+    path("account/tokens/", account.create_token, name="token-create"),
+    path("account/tokens/<int:token_id>/revoke/", account.revoke_token, name="token-revoke"),
+    path("cases/<str:case_no>/", case.case_detail, name="case"),
+    path("cases/<str:case_no>/act/<str:action>/", case.case_action, name="case-action"),
+    path("files/<str:public_id>/", case.attachment, name="attachment"),
+    path("my/orders/", consumer.orders, name="consumer-orders"),
+    path("my/orders/<str:order_sn>/", consumer.order_detail, name="consumer-order"),
+    path("my/coupons/", consumer.coupons, name="consumer-coupons"),
+    path("workbench/", merchant.queue, name="merchant-queue"),
+    path("workbench/agree/", merchant.bulk_agree, name="merchant-bulk-agree"),
+    path("workbench/ledger/", merchant.ledger_page, name="merchant-ledger"),
+    path("platform/", platform.review_queue, name="platform-review"),
+    path("platform/search/", platform.search, name="platform-search"),
+]

@@ -1,0 +1,125 @@
+"""Consumer portal: my orders, filing requests, my cases and coupons."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from aftersales.cases import eligibility, services
+from aftersales.cases.models import Case
+from aftersales.cases.presentation import STATUS_LABELS, TYPE_LABELS
+from aftersales.cases.workflows import CASE_TYPES
+from aftersales.core import clock
+from aftersales.core.errors import DomainError
+from aftersales.ledger.models import Coupon
+from aftersales.orders.models import Order, OrderItem
+from aftersales.web.access import role_required
+from aftersales.web.forms import CaseRequestForm
+
+# The reason each type is checked with when the consumer has not chosen one yet.
+_PROBE_REASON = {"return_refund": "quality"}
+
+
+def _order_options(order: Order) -> list[dict]:
+    """Each after-sales type with whether this order may use it now, and why not."""
+    now = clock.now()
+    open_cases = {c.type: c for c in order.cases.all() if c.is_open}
+    options = []
+    for case_type in CASE_TYPES:
+        reason = ""
+        if case_type in open_cases:
+            reason = str(STATUS_LABELS[open_cases[case_type].status])
+            eligible = False
+        else:
+            try:
+                eligibility.check(order, case_type, _PROBE_REASON.get(case_type, "other"), now)
+                eligible = True
+            except DomainError as error:
+                eligible, reason = False, error.message
+        options.append(
+            {
+                "type": case_type,
+                "label": TYPE_LABELS[case_type],
+                "eligible": eligible,
+                "reason": reason,
+                "open_case": open_cases.get(case_type),
+            }
+        )
+    return options
+
+
+@role_required("consumer")
+def orders(request: HttpRequest) -> HttpResponse:
+    mine = (
+        Order.objects.filter(consumer=request.user)
+        .select_related("shop")
+        .prefetch_related(Prefetch("items", OrderItem.objects.select_related("category")), "cases")
+        .order_by("-paid_at", "-id")[:100]
+    )
+    cases = Case.objects.filter(consumer=request.user).select_related("shop").order_by("-id")[:50]
+    return render(
+        request,
+        "web/consumer/orders.html",
+        {
+            "orders": mine,
+            "cases": cases,
+            "status_labels": STATUS_LABELS,
+            "type_labels": TYPE_LABELS,
+        },
+    )
+
+
+@role_required("consumer")
+def order_detail(request: HttpRequest, order_sn: str) -> HttpResponse:
+    order = (
+        Order.objects.filter(consumer=request.user, order_sn=order_sn)
+        .select_related("shop")
+        .prefetch_related(Prefetch("items", OrderItem.objects.select_related("category")), "cases")
+        .first()
+    )
+    if order is None:
+        raise Http404
+    options = _order_options(order)
+    eligible = [o["type"] for o in options if o["eligible"]]
+    form = CaseRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        eligible_types=eligible,
+        initial={"type": request.GET.get("type")},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.create_case(
+                request.user,
+                order_sn=order.order_sn,
+                type=form.cleaned_data["type"],
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+                amount_fen=form.cleaned_data["amount"],
+                photos=form.cleaned_data["photos"],
+            )
+        except DomainError as error:
+            field = {"amount_fen": "amount"}.get(error.field or "", error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            return redirect("web:case", case_no=case.case_no)
+    return render(
+        request,
+        "web/consumer/order.html",
+        {
+            "order": order,
+            "options": options,
+            "form": form,
+            "cases": order.cases.order_by("-id"),
+            "status_labels": STATUS_LABELS,
+            "type_labels": TYPE_LABELS,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@role_required("consumer")
+def coupons(request: HttpRequest) -> HttpResponse:
+    mine = Coupon.objects.filter(consumer=request.user).select_related("shop", "case")
+    return render(request, "web/consumer/coupons.html", {"coupons": mine.order_by("-id")})

@@ -1,0 +1,75 @@
+"""Merchant workbench: the shop's queue under deadlines, bulk agree, balance and ledger."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from aftersales.cases import services
+from aftersales.cases.models import Case
+from aftersales.cases.presentation import STATUS_LABELS, TYPE_LABELS
+from aftersales.core import clock
+from aftersales.core.errors import DomainError
+from aftersales.ledger import services as ledger
+from aftersales.ledger.models import LedgerEntry
+from aftersales.web.access import role_required
+from aftersales.web.views.queues import QueueFilters, filtered
+
+
+@role_required("merchant")
+def queue(request: HttpRequest) -> HttpResponse:
+    filters = QueueFilters(request.GET or None, initial={"open_only": True})
+    cases = filtered(
+        Case.objects.filter(shop_id=request.user.shop_id).select_related("order"), filters
+    )
+    page = Paginator(cases, 25).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "now": clock.now(),
+        "status_labels": STATUS_LABELS,
+        "type_labels": TYPE_LABELS,
+        "balance_fen": ledger.shop_balance(request.user.shop_id),
+    }
+    template = "web/merchant/_queue_table.html" if request.htmx else "web/merchant/queue.html"
+    return render(request, template, context)
+
+
+@role_required("merchant")
+@require_POST
+def bulk_agree(request: HttpRequest) -> HttpResponse:
+    case_nos = request.POST.getlist("case_no")[:100]
+    done, failed = [], []
+    for case_no in case_nos:
+        try:
+            services.perform_action(request.user, case_no=case_no, action="agree", fields_in={})
+            done.append(case_no)
+        except DomainError as error:
+            failed.append(f"{case_no}: {error.message}")
+    if done:
+        messages.success(request, _("Agreed %(n)d cases.") % {"n": len(done)})
+    for line in failed:
+        messages.error(request, line)
+    if not case_nos:
+        messages.error(request, _("Select at least one case."))
+    return redirect("web:merchant-queue")
+
+
+@role_required("merchant")
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    shop = request.user.shop
+    entries = LedgerEntry.objects.filter(shop=shop).select_related("case").order_by("-id")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/merchant/ledger.html",
+        {
+            "shop": shop,
+            "balance_fen": ledger.shop_balance(shop.id),
+            "page": page,
+        },
+    )
