@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-postgres lint format bench clean
+.PHONY: install chromium run demo test test-postgres lint format bench clean
 
 $(BIN)/aftersales: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,12 @@ $(BIN)/aftersales: pyproject.toml
 
 install: $(BIN)/aftersales
 
+# Browser tests drive Debian's chromium (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 ## Install, migrate a SQLite database under ./var, load the demo marketplace (once) and serve.
 run: install
 	$(BIN)/aftersales migrate --verbosity 0
@@ -22,12 +28,12 @@ run: install
 	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 ## The whole suite on SQLite.
-test: install
+test: install chromium
 	$(BIN)/pytest -q -p no:cacheprovider
 
 ## The whole suite on PostgreSQL (DATABASE_URL must point at a server; pytest-django
 ## creates and drops its own test database).
-test-postgres: install
+test-postgres: install chromium
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint: install

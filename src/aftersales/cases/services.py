@@ -193,12 +193,12 @@ def fire_deadline(deadline: Deadline, now: dt.datetime) -> bool:
         .first()
     )
     if case is None:
-        return False
-    deadline.refresh_from_db(fields=["status", "due_at"])
-    if deadline.status != "pending" or deadline.due_at > now:
-        return True  # an action on the case got there first
+        if Case.objects.filter(id=deadline.subject_id).exists():
+            return False  # busy: another transaction holds the case
+        deadlines.cancel(deadline)
+        return True
     if case.status != deadline.in_status:
-        deadlines.cancel_pending(subject_kind="case", subject_id=case.id)
+        deadlines.cancel(deadline)  # left behind by a status it no longer belongs to
         return True
     transition = engine.select_transition(case, "system", deadline.action, deadline.params)
     cleaned = fields.clean(deadline.action, deadline.params)

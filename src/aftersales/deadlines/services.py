@@ -51,6 +51,11 @@ def mark_fired(deadline: Deadline, *, now: dt.datetime) -> None:
     deadline.save(update_fields=["status", "fired_at", "attempts"])
 
 
+def cancel(deadline: Deadline) -> None:
+    deadline.status = DeadlineStatus.CANCELLED
+    deadline.save(update_fields=["status"])
+
+
 def reschedule(deadline: Deadline, *, due_at: dt.datetime) -> None:
     deadline.due_at = due_at
     deadline.save(update_fields=["due_at"])

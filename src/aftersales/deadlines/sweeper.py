@@ -37,6 +37,7 @@ class SweepResult:
     fired: int = 0
     skipped_busy: int = 0
     failed: int = 0
+    claimed: int = 0
 
 
 def _claim(now: dt.datetime, batch_size: int) -> list[Deadline]:
@@ -53,7 +54,9 @@ def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
     _load_handlers()
     result = SweepResult()
     with transaction.atomic():
-        for deadline in _claim(now, batch_size):
+        claimed = _claim(now, batch_size)
+        result.claimed = len(claimed)
+        for deadline in claimed:
             handler = _handlers[deadline.subject_kind]
             try:
                 with transaction.atomic():
@@ -96,7 +99,9 @@ def sweep(
         total.fired += result.fired
         total.skipped_busy += result.skipped_busy
         total.failed += result.failed
-        if result.fired + result.failed + result.skipped_busy < batch_size:
+        # Stop when the due work is done, or when all that is left is busy (it is retried on
+        # the next pass rather than spun on while another transaction holds its case).
+        if result.claimed < batch_size or result.fired + result.failed == 0:
             break
     return total
 
