@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 
 from aftersales.cases.api import router as cases_router
 from aftersales.catalog.api import router as catalog_router
@@ -13,9 +15,15 @@ api.add_router("", cases_router)
 api.add_router("", ledger_router)
 
 
+def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    body = {"error": {"code": "not_found", "message": _("Not found."), "field": None}}
+    return JsonResponse(body, status=404)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),  # unknown API paths get the JSON error shape too
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("aftersales.web.urls")),
 ]

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field
 
 
 class CaseCreateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     order_sn: str = Field(min_length=1, max_length=64)
     type: str = Field(min_length=1, max_length=16)
@@ -21,7 +21,7 @@ class CaseCreateIn(Schema):
 class ActionIn(Schema):
     """Every field any action takes; each action accepts only its own (spec: Action fields)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     return_address: str | None = None
     reason: str | None = None

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 
 from aftersales.catalog import services
 from aftersales.catalog.models import Shop
+from aftersales.core import idempotency
 from aftersales.core.api import ERRORS, require_role
 from aftersales.core.errors import NotFound
 from aftersales.core.models import Role, User
@@ -72,8 +73,12 @@ def access_shop(user: User, code: str) -> Shop:
 
 @router.post("/shops", response={201: ShopOut, **ERRORS})
 def create_shop(request: HttpRequest, payload: ShopIn):
-    require_role(request.auth, Role.ADMIN)  # type: ignore[attr-defined]
-    return Status(201, shop_body(services.create_shop(**payload.model_dump())))
+    user = request.auth  # type: ignore[attr-defined]
+    require_role(user, Role.ADMIN)
+    status, body = idempotency.run(
+        request, user, lambda: (201, shop_body(services.create_shop(**payload.model_dump())))
+    )
+    return Status(status, body)
 
 
 @router.get("/shops/{code}", response={200: ShopOut, **ERRORS})
@@ -83,6 +88,12 @@ def get_shop(request: HttpRequest, code: str):
 
 @router.post("/carriers", response={201: CarrierOut, **ERRORS})
 def create_carrier(request: HttpRequest, payload: CarrierIn):
-    require_role(request.auth, Role.ADMIN)  # type: ignore[attr-defined]
-    carrier = services.create_carrier(**payload.model_dump())
-    return Status(201, {"code": carrier.code, "name": carrier.name})
+    user = request.auth  # type: ignore[attr-defined]
+    require_role(user, Role.ADMIN)
+
+    def handler() -> tuple[int, dict]:
+        carrier = services.create_carrier(**payload.model_dump())
+        return 201, {"code": carrier.code, "name": carrier.name}
+
+    status, body = idempotency.run(request, user, handler)
+    return Status(status, body)

@@ -114,7 +114,7 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(platform_zone()).isoformat() if value else None
 
 
-_VERSION = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+_VERSION = re.compile(r'^(?:W/)?(?:"(\d{1,9})"|(\d{1,9}))$')
 
 
 def parse_if_match(request: HttpRequest) -> int | None:
@@ -124,7 +124,7 @@ def parse_if_match(request: HttpRequest) -> int | None:
     match = _VERSION.match(header.strip())
     if not match:
         raise BadRequest(_("If-Match must be the case version, e.g. 3."), field="If-Match")
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def bounded_limit(limit: int, *, default: int = 20, maximum: int = 100) -> int:

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
+from aftersales.core import idempotency
 from aftersales.core.api import ERRORS, iso, require_role
 from aftersales.core.errors import NotFound
 from aftersales.core.models import Role, User
@@ -113,10 +114,14 @@ def access_order(user: User, order_sn: str) -> Order:
 
 @router.post("/orders", response={201: OrderOut, **ERRORS})
 def create_order(request: HttpRequest, payload: OrderIn):
-    require_role(request.auth, Role.ADMIN)  # type: ignore[attr-defined]
+    user = request.auth  # type: ignore[attr-defined]
+    require_role(user, Role.ADMIN)
     data = payload.model_dump()
     items = [services.ItemSpec(**i) for i in data.pop("items")]
-    return Status(201, order_body(services.create_order(items=items, **data)))
+    status, body = idempotency.run(
+        request, user, lambda: (201, order_body(services.create_order(items=items, **data)))
+    )
+    return Status(status, body)
 
 
 @router.get("/orders/{order_sn}", response={200: OrderOut, **ERRORS})

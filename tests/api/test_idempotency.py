@@ -1,0 +1,233 @@
+"""`Idempotency-Key` (spec/api.md): the same key and body within 24 h return the first
+response and change nothing."""
+
+from __future__ import annotations
+
+from aftersales.cases.models import Case
+from aftersales.catalog.models import Shop
+from aftersales.core.models import IdempotencyRecord
+from aftersales.ledger.models import Coupon, EntryKind, LedgerEntry
+from aftersales.orders.models import Order
+from tests.api import act, assert_error, db_case, events_of, file_case, refund_entries
+from tests.factories import T0
+
+KEY = {"Idempotency-Key": "3f1c9a4e-request-1"}
+
+
+def case_request(order, **extra) -> dict:
+    return {"order_sn": order.order_sn, "type": "refund_only", "reason": "quality", **extra}
+
+
+def test_filing_twice_with_the_same_key_creates_one_case(market, travel):
+    order = market.order()
+
+    first = market.consumer.post("/cases", case_request(order), headers=KEY)
+    travel.by(minutes=5)
+    again = market.consumer.post("/cases", case_request(order), headers=KEY)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["ETag"] == first["ETag"] == '"1"'
+    case_no = first.json()["case_no"]
+    assert list(Case.objects.values_list("case_no", flat=True)) == [case_no]
+    assert events_of(case_no) == ["create"]
+    assert IdempotencyRecord.objects.filter(user=market.consumer.user).count() == 1
+
+
+def test_an_action_twice_with_the_same_key_refunds_once(market, travel):
+    # given a case awaiting the merchant
+    order = market.order()
+    case_no = file_case(market.consumer, order)["case_no"]
+
+    # when the merchant's agreement is sent twice (a retry after a lost response)
+    first = market.merchant.act(case_no, "agree", {}, headers=KEY)
+    travel.by(seconds=30)
+    again = market.merchant.act(case_no, "agree", {}, headers=KEY)
+
+    # then both get the first answer, and there is one refund and one event
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["ETag"] == '"2"'
+    assert refund_entries(case_no) == [("consumer", 20_000), ("shop", -20_000)]
+    assert events_of(case_no) == ["create", "agree"]
+    assert db_case(case_no).version == 2
+
+    # without the key, the retry is an ordinary conflict
+    assert market.merchant.act(case_no, "agree", {}).status_code == 409
+    assert refund_entries(case_no) == [("consumer", 20_000), ("shop", -20_000)]
+
+
+def test_a_ruling_twice_with_the_same_key_compensates_once(market, travel):
+    order = market.order()
+    case_no = file_case(market.consumer, order)["case_no"]
+    act(market.merchant, case_no, "refuse", {"reason": "商品无质量问题"})
+    act(market.consumer, case_no, "request_intervention", {})
+    ruling = {"outcome": "refund_with_compensation"}
+
+    first = market.agent.act(case_no, "rule", ruling, headers=KEY)
+    again = market.agent.act(case_no, "rule", ruling, headers=KEY)
+
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert Coupon.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind=EntryKind.COMPENSATION).count() == 1
+    assert refund_entries(case_no) == [("consumer", 20_000), ("shop", -20_000)]
+    assert events_of(case_no) == ["create", "refuse", "request_intervention", "rule"]
+
+
+def test_same_key_with_a_different_body_is_422(market, travel):
+    order = market.order()
+    first = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert first.status_code == 201
+
+    different_body = market.consumer.post(
+        "/cases", case_request(order, amount_fen=100), headers=KEY
+    )
+    different_path = market.consumer.act(first.json()["case_no"], "cancel", {}, headers=KEY)
+
+    for response in (different_body, different_path):
+        assert_error(
+            response,
+            422,
+            code="idempotency_key_reused",
+            message="This Idempotency-Key was used with a different request.",
+            field="Idempotency-Key",
+        )
+    assert Case.objects.count() == 1
+    assert db_case(first.json()["case_no"]).status == "awaiting_merchant"
+    assert db_case(first.json()["case_no"]).amount_fen == 20_000
+    assert events_of(first.json()["case_no"]) == ["create"]
+
+
+def test_different_users_use_the_same_key_independently(market, travel):
+    mine = market.order()
+    theirs = market.order(consumer=market.other_consumer.user)
+
+    first = market.consumer.post("/cases", case_request(mine), headers=KEY)
+    second = market.other_consumer.post("/cases", case_request(theirs), headers=KEY)
+
+    assert first.status_code == second.status_code == 201
+    assert first.json()["case_no"] != second.json()["case_no"]
+    assert first.json()["order_sn"] == mine.order_sn
+    assert second.json()["order_sn"] == theirs.order_sn
+    assert Case.objects.count() == 2
+    assert sorted(IdempotencyRecord.objects.values_list("user_id", "key")) == sorted(
+        [
+            (market.consumer.user.id, KEY["Idempotency-Key"]),
+            (market.other_consumer.user.id, KEY["Idempotency-Key"]),
+        ]
+    )
+
+
+def test_a_key_is_remembered_for_24_hours(market, travel):
+    order = market.order()
+    first = market.consumer.post("/cases", case_request(order), headers=KEY)
+    act(market.consumer, first.json()["case_no"], "cancel", {})
+
+    # 24 hours later to the microsecond, the key still answers with the first response
+    travel.by(hours=24)
+    again = market.consumer.post("/cases", case_request(order), headers=KEY)
+
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert Case.objects.count() == 1
+
+
+def test_a_key_older_than_24_hours_is_new(market, travel):
+    # given a case filed with a key, then cancelled
+    order = market.order()
+    first = market.consumer.post("/cases", case_request(order), headers=KEY)
+    act(market.consumer, first.json()["case_no"], "cancel", {})
+
+    # when the same request comes a day and a second later
+    travel.by(hours=24, seconds=1)
+    again = market.consumer.post("/cases", case_request(order), headers=KEY)
+
+    # then it is a new request: a second case, and the key now remembers the new answer
+    assert again.status_code == 201, again.content
+    assert again.json()["case_no"] != first.json()["case_no"]
+    assert again.json()["created_at"] == "2026-12-02T20:00:01+08:00"
+    assert again.json()["status"] == "awaiting_merchant"
+    assert Case.objects.count() == 2
+    record = IdempotencyRecord.objects.get(user=market.consumer.user)
+    assert record.response["case_no"] == again.json()["case_no"]
+    assert record.created_at > T0
+
+    # and a retry now replays the new answer
+    retry = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert retry.json() == again.json()
+    assert Case.objects.count() == 2
+
+
+def test_a_refused_request_is_not_remembered(market, travel):
+    order = market.order()
+    too_much = market.consumer.post("/cases", case_request(order, amount_fen=20_001), headers=KEY)
+    assert too_much.status_code == 422
+    assert IdempotencyRecord.objects.count() == 0
+
+    # the same key with a corrected body is a first request
+    fixed = market.consumer.post("/cases", case_request(order, amount_fen=20_000), headers=KEY)
+    assert fixed.status_code == 201
+    assert Case.objects.count() == 1
+
+
+def test_an_overlong_key_is_400(market, travel):
+    order = market.order()
+    response = market.consumer.post(
+        "/cases", case_request(order), headers={"Idempotency-Key": "k" * 201}
+    )
+    assert_error(
+        response,
+        400,
+        code="bad_request",
+        message="Idempotency-Key must be 1 to 200 characters.",
+        field="Idempotency-Key",
+    )
+    assert Case.objects.count() == 0
+
+
+SHOP = {
+    "code": "acme",
+    "name": "极客数码旗舰店",
+    "balance_fen": 50_000,
+    "return_address": "浙江省杭州市余杭区文一西路969号 售后部",
+}
+
+
+def test_admin_writes_accept_the_key_too(market, travel):
+    """spec/api.md: *write requests* accept Idempotency-Key, not only case writes."""
+    first = market.admin.post("/shops", SHOP, headers=KEY)
+    again = market.admin.post("/shops", SHOP, headers=KEY)
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert Shop.objects.filter(code="acme").count() == 1
+    assert LedgerEntry.objects.filter(shop__code="acme").count() == 1
+
+    order = {
+        "order_sn": "ACME-0001",
+        "shop": "acme",
+        "consumer": market.consumer.user.username,
+        "items": [
+            {
+                "sku": "P-1",
+                "title": "智能手机",
+                "category": "手机",
+                "quantity": 1,
+                "unit_price_fen": 20_000,
+            }
+        ],
+        "amount_fen": 20_000,
+        "paid_at": "2026-11-26T20:00:00+08:00",
+    }
+    order_key = {"Idempotency-Key": "order-ACME-0001"}
+    first = market.admin.post("/orders", order, headers=order_key)
+    again = market.admin.post("/orders", order, headers=order_key)
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.json()) == (201, first.json())
+    assert Order.objects.filter(order_sn="ACME-0001").count() == 1
+
+    carrier_key = {"Idempotency-Key": "carrier-zto"}
+    first = market.admin.post("/carriers", {"code": "zto", "name": "中通快递"}, headers=carrier_key)
+    again = market.admin.post("/carriers", {"code": "zto", "name": "中通快递"}, headers=carrier_key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
