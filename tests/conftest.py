@@ -26,6 +26,8 @@ class ApiCaller:
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         return {
             "HTTP_AUTHORIZATION": f"Bearer {self.token}",
+            # Messages are asserted in English; the API answers in the caller's language.
+            "HTTP_ACCEPT_LANGUAGE": "en",
             **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()},
         }
 

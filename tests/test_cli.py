@@ -38,7 +38,8 @@ def test_createuser_sweep_and_verify_log_on_a_fresh_data_dir(data_env):
     bad = run(data_env, "createuser", "x", "--role", "wizard", check=False)
     assert bad.returncode != 0 and "invalid choice" in bad.stderr
     bad_shop = run(data_env, "createuser", "m", "--role", "merchant", "--shop", "nope", check=False)
-    assert bad_shop.returncode != 0 and "Unknown shop nope" in bad_shop.stderr
+    # The platform speaks Chinese first (LANGUAGE_CODE zh-hans).
+    assert bad_shop.returncode != 0 and "未知店铺 nope" in bad_shop.stderr
     created = run(data_env, "createuser", "ops", "--role", "admin")
     token = created.stdout.strip().splitlines()[-1]
     assert token.startswith("as_") and len(token) > 30

@@ -311,7 +311,7 @@ UNAUTHORIZED = {
 
 def test_no_token_is_401(market, travel):
     order = market.order()
-    anonymous = Client()
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
 
     for response in (
         anonymous.get("/api/v1/cases"),
@@ -337,7 +337,9 @@ def test_no_token_is_401(market, travel):
     ],
 )
 def test_bad_token_is_401(market, travel, authorization):
-    response = Client().get("/api/v1/cases", HTTP_AUTHORIZATION=authorization)
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        "/api/v1/cases", HTTP_AUTHORIZATION=authorization
+    )
     assert_error(response, 401, **UNAUTHORIZED)
 
 

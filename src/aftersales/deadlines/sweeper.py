@@ -41,7 +41,9 @@ class SweepResult:
 
 
 def _claim(now: dt.datetime, batch_size: int) -> list[Deadline]:
-    due = Deadline.objects.filter(status=DeadlineStatus.PENDING, due_at__lte=now).order_by(
+    # `due_at` is the last instant of the period (23:59:59.999999 of the last day): the
+    # default outcome applies once it has passed, not at it.
+    due = Deadline.objects.filter(status=DeadlineStatus.PENDING, due_at__lt=now).order_by(
         "due_at", "id"
     )
     if connection.features.has_select_for_update_skip_locked:

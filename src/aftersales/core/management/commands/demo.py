@@ -1,0 +1,43 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from aftersales.core.errors import DomainError
+from aftersales.demo import loader
+from aftersales.demo.data import DEMO_PASSWORD
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a realistic demo marketplace: shops, carriers, consumers, orders, and cases in "
+        "every status of every workflow. Does nothing when the demo is already loaded."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+
+    def handle(self, *args, seed: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if loader.demo_loaded():
+            self.stdout.write(
+                "The demo marketplace is already loaded (shops "
+                f"{', '.join(loader.DEMO_SHOP_CODES)}); nothing to do."
+            )
+            return
+        try:
+            summary = loader.load(seed=seed)
+        except (DomainError, loader.DemoError) as error:
+            raise CommandError(f"demo not loaded: {error}") from error
+        self.stdout.write(
+            f"Loaded the demo marketplace: {summary.shops} shops, {summary.carriers} carriers, "
+            f"{len(summary.accounts)} accounts, {summary.orders} orders, {summary.cases} cases, "
+            f"{summary.events} events."
+        )
+        self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
+        width = max(len(a.username) for a in summary.accounts)
+        shop_width = max(len(a.shop or "-") for a in summary.accounts)
+        self.stdout.write(f"{'username':<{width}}  {'role':<8}  {'shop':<{shop_width}}  token")
+        for account in summary.accounts:
+            self.stdout.write(
+                f"{account.username:<{width}}  {account.role:<8}  "
+                f"{account.shop or '-':<{shop_width}}  {account.token}"
+            )
