@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from aftersales.cases import policy
 from aftersales.cases.models import Case
@@ -35,11 +36,17 @@ class ActionContext:
 
 GUARDS: dict[str, tuple[Callable[[Case], bool], str]] = {
     # name: (condition, message when it fails)
-    "not_signed": (lambda case: case.signed_at is None, "The returned item is already signed for."),
-    "signed": (lambda case: case.signed_at is not None, "The returned item is not signed for yet."),
+    "not_signed": (
+        lambda case: case.signed_at is None,
+        gettext_noop("The returned item is already signed for."),
+    ),
+    "signed": (
+        lambda case: case.signed_at is not None,
+        gettext_noop("The returned item is not signed for yet."),
+    ),
     "return_not_shipped": (
         lambda case: case.return_shipped_at is None,
-        "The return has been shipped; the request can no longer be cancelled.",
+        gettext_noop("The return has been shipped; the request can no longer be cancelled."),
     ),
 }
 

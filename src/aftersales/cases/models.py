@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.workflows import CASE_TYPES
 
 
 class Reason(models.TextChoices):
-    NO_REASON = "no_reason", "七天无理由"
-    QUALITY = "quality", "质量问题"
-    DAMAGED = "damaged", "商品破损"
-    FAULTY = "faulty", "功能故障"
-    NOT_AS_DESCRIBED = "not_as_described", "与描述不符"
-    WRONG_ITEM = "wrong_item", "发错货"
-    MISSING_ITEM = "missing_item", "少件/漏发"
-    NOT_RECEIVED = "not_received", "未收到货"
-    OTHER = "other", "其他"
+    NO_REASON = "no_reason", _("Seven-day no-reason return")
+    QUALITY = "quality", _("Quality problem")
+    DAMAGED = "damaged", _("Damaged")
+    FAULTY = "faulty", _("Faulty")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    WRONG_ITEM = "wrong_item", _("Wrong item sent")
+    MISSING_ITEM = "missing_item", _("Item missing")
+    NOT_RECEIVED = "not_received", _("Not received")
+    OTHER = "other", _("Other")
 
 
 QUALITY_REASONS = frozenset(

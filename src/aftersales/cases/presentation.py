@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases.models import Reason
+
 TYPE_LABELS = {
     "refund_only": _("Refund only"),
     "return_refund": _("Return and refund"),
@@ -12,17 +14,7 @@ TYPE_LABELS = {
     "repair": _("Repair"),
 }
 
-REASON_LABELS = {
-    "no_reason": _("Seven-day no-reason return"),
-    "quality": _("Quality problem"),
-    "damaged": _("Damaged"),
-    "faulty": _("Faulty"),
-    "not_as_described": _("Not as described"),
-    "wrong_item": _("Wrong item sent"),
-    "missing_item": _("Item missing"),
-    "not_received": _("Not received"),
-    "other": _("Other"),
-}
+REASON_LABELS = {reason.value: reason.label for reason in Reason}
 
 STATUS_LABELS = {
     "awaiting_merchant": _("Waiting for the merchant"),

@@ -23,6 +23,7 @@ from aftersales.cases.models import Case, Reason
 from aftersales.cases.workflows import CASE_TYPES, workflow_for
 from aftersales.cases.workflows.base import PLATFORM_REVIEW, Transition
 from aftersales.core import clock, eventlog
+from aftersales.core.clock import platform_zone
 from aftersales.core.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
 from aftersales.core.models import Role, User
 from aftersales.core.periods import local_date
@@ -223,7 +224,8 @@ def _apply(
     workflow = workflow_for(case.type)
     before = model_to_dict(case, fields=_TRACKED_FIELDS)
     source = case.status
-    context = ActionContext(case=case, fields=cleaned, now=now, rule=transition.rule)
+    rule = deadline.rule if deadline is not None else transition.rule
+    context = ActionContext(case=case, fields=cleaned, now=now, rule=rule)
     for effect in transition.effects:
         EFFECTS[effect](context)
     data: dict[str, Any] = {
@@ -234,8 +236,10 @@ def _apply(
         **context.data,
     }
     if deadline is not None:
+        # A fired timer cites its own clause (e.g. 2.3.2(4) for silence), not the step's.
+        data["rule"] = deadline.rule
         data["deadline"] = deadline.name
-        data["due_at"] = deadline.due_at.isoformat()
+        data["due_at"] = deadline.due_at.astimezone(platform_zone()).isoformat()
         deadlines.mark_fired(deadline, now=now)
     if transition.target is not None:
         deadlines.cancel_pending(subject_kind="case", subject_id=case.id)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    CONSUMER = "consumer", "消费者"
-    MERCHANT = "merchant", "商家"
-    CARRIER = "carrier", "物流商"
-    AGENT = "agent", "平台客服"
-    ADMIN = "admin", "管理员"
+    CONSUMER = "consumer", _("Consumer")
+    MERCHANT = "merchant", _("Merchant")
+    CARRIER = "carrier", _("Carrier")
+    AGENT = "agent", _("Platform agent")
+    ADMIN = "admin", _("Administrator")
 
 
 class User(AbstractUser):

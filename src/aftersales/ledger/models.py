@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class EntryKind(models.TextChoices):
-    DEPOSIT = "deposit", "充值/货款"
-    REFUND = "refund", "退款"
-    RETURN_SHIPPING = "return_shipping", "退货运费"
-    COMPENSATION = "compensation", "赔付券"
-    ADJUSTMENT = "adjustment", "调整"
+    DEPOSIT = "deposit", _("Deposit / sales")
+    REFUND = "refund", _("Refund")
+    RETURN_SHIPPING = "return_shipping", _("Return shipping")
+    COMPENSATION = "compensation", _("Compensation coupon")
+    ADJUSTMENT = "adjustment", _("Adjustment")
 
 
 # Kinds that a case may cause at most once: the database enforces exactly-once.
