@@ -101,9 +101,10 @@ def sweep(
         total.fired += result.fired
         total.skipped_busy += result.skipped_busy
         total.failed += result.failed
-        # Stop when the due work is done, or when all that is left is busy (it is retried on
-        # the next pass rather than spun on while another transaction holds its case).
-        if result.claimed < batch_size or result.fired + result.failed == 0:
+        # Firing may schedule timers that are already due (a clock jump past several
+        # periods), so keep going while batches fire; stop when nothing fired, also when all
+        # that is left is busy (retried next pass, not spun on while its case is held).
+        if result.fired + result.failed == 0:
             break
     return total
 
