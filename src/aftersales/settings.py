@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "aftersales.deadlines",
     "aftersales.ledger",
     "aftersales.cases",
+    "aftersales.tickets",
     "aftersales.web",
     "django_htmx",
 ]

@@ -8,11 +8,13 @@ from aftersales.catalog.api import router as catalog_router
 from aftersales.core.api import api
 from aftersales.ledger.api import router as ledger_router
 from aftersales.orders.api import router as orders_router
+from aftersales.tickets.api import router as tickets_router
 
 api.add_router("", catalog_router)
 api.add_router("", orders_router)
 api.add_router("", cases_router)
 api.add_router("", ledger_router)
+api.add_router("", tickets_router)
 
 
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:

@@ -24,6 +24,8 @@ class User(AbstractUser):
         "catalog.Carrier", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
     )
     display_name = models.CharField(max_length=60, blank=True)
+    # Staff marked unavailable (off shift, on leave) get no new tickets by assignment.
+    available = models.BooleanField(default=True)
 
     @property
     def is_platform_staff(self) -> bool:

@@ -9,6 +9,7 @@ class DeadlineStatus(models.TextChoices):
     PENDING = "pending"
     FIRED = "fired"
     CANCELLED = "cancelled"
+    PAUSED = "paused"  # an SLA clock stopped while waiting on the consumer
     FAILED = "failed"  # gave up after MAX_ATTEMPTS errors; shown to operators
 
 

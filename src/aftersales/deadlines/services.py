@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import F
+
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 
 
@@ -59,3 +61,26 @@ def cancel(deadline: Deadline) -> None:
 def reschedule(deadline: Deadline, *, due_at: dt.datetime) -> None:
     deadline.due_at = due_at
     deadline.save(update_fields=["due_at"])
+
+
+def pause_pending(*, subject_kind: str, subject_id: int) -> int:
+    """Stop a subject's clock: its pending deadlines wait until `resume_paused`."""
+    return Deadline.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=DeadlineStatus.PENDING
+    ).update(status=DeadlineStatus.PAUSED)
+
+
+def resume_paused(*, subject_kind: str, subject_id: int, paused_for: dt.timedelta) -> int:
+    """Restart a paused clock: each deadline moves later by the time it stood still."""
+    return Deadline.objects.filter(
+        subject_kind=subject_kind, subject_id=subject_id, status=DeadlineStatus.PAUSED
+    ).update(status=DeadlineStatus.PENDING, due_at=F("due_at") + paused_for)
+
+
+def cancel_named(*, subject_kind: str, subject_id: int, names: tuple[str, ...]) -> int:
+    return Deadline.objects.filter(
+        subject_kind=subject_kind,
+        subject_id=subject_id,
+        name__in=names,
+        status__in=(DeadlineStatus.PENDING, DeadlineStatus.PAUSED),
+    ).update(status=DeadlineStatus.CANCELLED)

@@ -130,3 +130,4 @@ def _load_handlers() -> None:
     if not _handlers:
         # Importing a domain's sweeper hooks registers them.
         from aftersales.cases import timers  # noqa: F401
+        from aftersales.tickets import timers as ticket_timers  # noqa: F401
