@@ -95,10 +95,11 @@ class Ticket(models.Model):
 
     class Meta:
         constraints = [
+            # Until it is closed (a resolved ticket may still be reopened).
             models.UniqueConstraint(
                 fields=["monitor_key"],
-                condition=models.Q(is_open=True) & ~models.Q(monitor_key=""),
-                name="ticket_one_open_per_monitor",
+                condition=~models.Q(status="closed") & ~models.Q(monitor_key=""),
+                name="ticket_one_unclosed_per_monitor",
             ),
         ]
         indexes = [

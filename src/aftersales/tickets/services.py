@@ -197,7 +197,7 @@ def _active_rules():
 def _available_team(team: str, ticket: Ticket) -> str:
     """A team that cannot exist on this ticket (no shop, no carrier) falls to the platform."""
     if team == "shop" and ticket.shop is None:
-        return "platform"
+        return "carrier" if ticket.carrier is not None else "platform"
     if team == "carrier" and ticket.carrier is None:
         return "platform"
     return team

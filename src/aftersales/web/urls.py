@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web.views import account, case, consumer, merchant, platform
+from aftersales.web.views import account, case, consumer, merchant, platform, tickets
 
 app_name = "web"
 
@@ -24,4 +24,8 @@ urlpatterns = [
     path("workbench/ledger/", merchant.ledger_page, name="merchant-ledger"),
     path("platform/", platform.review_queue, name="platform-review"),
     path("platform/search/", platform.search, name="platform-search"),
+    path("tickets/", tickets.ticket_list, name="tickets"),
+    path("tickets/<str:ticket_no>/", tickets.ticket_detail, name="ticket"),
+    path("tickets/<str:ticket_no>/act/<str:action>/", tickets.ticket_action, name="ticket-action"),
+    path("my/orders/<str:order_sn>/ticket/", tickets.new_ticket, name="ticket-new"),
 ]

@@ -27,7 +27,7 @@ HOME_BY_ROLE = {
     "merchant": "web:merchant-queue",
     "agent": "web:platform-review",
     "admin": "web:platform-review",
-    "carrier": "web:profile",
+    "carrier": "web:tickets",
 }
 
 
