@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "aftersales.ledger",
     "aftersales.cases",
     "aftersales.tickets",
+    "aftersales.surveys",
     "aftersales.web",
     "django_htmx",
 ]

@@ -15,6 +15,7 @@ api.add_router("", orders_router)
 api.add_router("", cases_router)
 api.add_router("", ledger_router)
 api.add_router("", tickets_router)
+api.add_router("", "aftersales.surveys.api.router")
 
 
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
@@ -27,5 +28,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # unknown API paths get the JSON error shape too
     path("i18n/", include("django.conf.urls.i18n")),
+    path("surveys/", include("aftersales.surveys.urls")),
     path("", include("aftersales.web.urls")),
 ]
