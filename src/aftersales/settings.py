@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "aftersales.cases",
     "aftersales.tickets",
     "aftersales.surveys",
+    "aftersales.assistant",
     "aftersales.web",
     "django_htmx",
 ]

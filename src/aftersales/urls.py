@@ -3,6 +3,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 
+from aftersales.assistant.api import router as assistant_router
 from aftersales.cases.api import router as cases_router
 from aftersales.catalog.api import router as catalog_router
 from aftersales.core.api import api
@@ -15,6 +16,7 @@ api.add_router("", orders_router)
 api.add_router("", cases_router)
 api.add_router("", ledger_router)
 api.add_router("", tickets_router)
+api.add_router("", assistant_router)
 api.add_router("", "aftersales.surveys.api.router")
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web.views import account, case, consumer, merchant, platform, tickets
+from aftersales.web.views import account, assistant, case, consumer, merchant, platform, tickets
 
 app_name = "web"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("workbench/ledger/", merchant.ledger_page, name="merchant-ledger"),
     path("platform/", platform.review_queue, name="platform-review"),
     path("platform/search/", platform.search, name="platform-search"),
+    path("assistant/", assistant.chat, name="assistant"),
+    path("assistant/send/", assistant.send, name="assistant-send"),
+    path("assistant/new/", assistant.restart, name="assistant-restart"),
+    path("platform/chats/", assistant.agent_queue, name="agent-chats"),
+    path("platform/chats/<str:public_id>/", assistant.agent_chat, name="agent-chat"),
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/<str:ticket_no>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:ticket_no>/act/<str:action>/", tickets.ticket_action, name="ticket-action"),
