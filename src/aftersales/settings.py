@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "aftersales.deadlines",
     "aftersales.ledger",
     "aftersales.cases",
+    "aftersales.notify",
     "aftersales.tickets",
     "aftersales.surveys",
     "aftersales.assistant",

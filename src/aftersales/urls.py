@@ -8,6 +8,7 @@ from aftersales.cases.api import router as cases_router
 from aftersales.catalog.api import router as catalog_router
 from aftersales.core.api import api
 from aftersales.ledger.api import router as ledger_router
+from aftersales.notify.api import router as notify_router
 from aftersales.orders.api import router as orders_router
 from aftersales.tickets.api import router as tickets_router
 
@@ -15,6 +16,7 @@ api.add_router("", catalog_router)
 api.add_router("", orders_router)
 api.add_router("", cases_router)
 api.add_router("", ledger_router)
+api.add_router("", notify_router)
 api.add_router("", tickets_router)
 api.add_router("", assistant_router)
 api.add_router("", "aftersales.surveys.api.router")

@@ -45,7 +45,7 @@ class AgentReplyIn(Schema):
 @router.post("/assistant/messages", response={200: MessageOut, **ERRORS})
 def post_message(request: HttpRequest, payload: MessageIn):
     conversation, reply = services.post_message(
-        request.auth,
+        request.auth,  # type: ignore[attr-defined]
         text=payload.text,
         conversation_id=payload.conversation_id,  # type: ignore[attr-defined]
     )
@@ -111,7 +111,7 @@ def handover_queue(request: HttpRequest):
 @router.post("/assistant/conversations/{conversation_id}/reply", response={200: dict, **ERRORS})
 def agent_reply(request: HttpRequest, conversation_id: str, payload: AgentReplyIn):
     message = services.agent_reply(
-        request.auth,
+        request.auth,  # type: ignore[attr-defined]
         conversation_id=conversation_id,  # type: ignore[attr-defined]
         text=payload.text,
     )

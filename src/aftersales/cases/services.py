@@ -29,6 +29,7 @@ from aftersales.core.models import Role, User
 from aftersales.core.periods import local_date
 from aftersales.deadlines import services as deadlines
 from aftersales.deadlines.models import Deadline
+from aftersales.notify import services as notify
 from aftersales.orders.models import Order
 
 SYSTEM_ACTOR = "system"
@@ -127,7 +128,7 @@ def create_case(
                 field="order_sn",
             ) from error
         stored = attachments.store(photos or [], user=actor, case=case, now=now)
-        eventlog.append(
+        event = eventlog.append(
             case,
             actor=actor.username,
             action="create",
@@ -144,6 +145,7 @@ def create_case(
         )
         _schedule_timers(case, now)
         case.save(update_fields=["event_seq", "event_head"])
+        notify.case_changed(case, event, now)
     return case
 
 
@@ -255,10 +257,11 @@ def _apply(
         _schedule_timers(case, now)
     case.version += 1
     case.updated_at = now
-    eventlog.append(case, actor=actor_name, action=transition.action, data=data, at=now)
+    event = eventlog.append(case, actor=actor_name, action=transition.action, data=data, at=now)
     after = model_to_dict(case, fields=_TRACKED_FIELDS)
     changed = [name for name in _TRACKED_FIELDS if before[name] != after[name]]
     case.save(update_fields=[*changed, "event_seq", "event_head"])
+    notify.case_changed(case, event, now)
 
 
 def _schedule_timers(case: Case, now: dt.datetime) -> None:

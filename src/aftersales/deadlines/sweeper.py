@@ -32,6 +32,17 @@ def register(subject_kind: str, handler: Handler) -> None:
     _handlers[subject_kind] = handler
 
 
+# Other periodic work of the worker loop (e.g. webhook delivery), run after each sweep with
+# the current time; a domain registers its job when its app loads.
+Job = Callable[[dt.datetime], object]
+_jobs: list[Job] = []
+
+
+def register_job(job: Job) -> None:
+    if job not in _jobs:
+        _jobs.append(job)
+
+
 @dataclass
 class SweepResult:
     fired: int = 0
@@ -123,6 +134,12 @@ def run_forever(
         except DatabaseError:
             log.exception("sweep failed; retrying")
             connection.close()
+        for job in _jobs:
+            try:
+                job(clock.now())
+            except DatabaseError:
+                log.exception("job %s failed; retrying", getattr(job, "__name__", job))
+                connection.close()
         time.sleep(interval_seconds)
 
 

@@ -80,8 +80,12 @@ def least_busy(team: str, ticket: Ticket) -> User | None:
     """The available staff member of the team with the fewest open tickets assigned."""
     staff = User.objects.filter(is_active=True, available=True)
     if team == "shop":
+        if ticket.shop_id is None:
+            return None
         staff = staff.filter(role=Role.MERCHANT, shop_id=ticket.shop_id)
     elif team == "carrier":
+        if ticket.carrier_id is None:
+            return None
         staff = staff.filter(role=Role.CARRIER, carrier_id=ticket.carrier_id)
     else:
         staff = staff.filter(role=Role.AGENT)

@@ -451,14 +451,14 @@ def _assign(ticket, fields, *, actor, party, now, data):
         or (assignee.role == Role.CARRIER and assignee.carrier_id == ticket.carrier_id)
         or assignee.role in (Role.AGENT, Role.ADMIN)
     )
-    if not fits or (party != "platform" and assignee.role != team_roles[party]):
+    if assignee is None or not fits or (party != "platform" and assignee.role != team_roles[party]):
         raise RuleViolation(
             _("The assignee must be staff of a party of this ticket."),
             code="bad_assignee",
             field="assignee",
         )
     ticket.assignee = assignee
-    ticket.team = {Role.MERCHANT: "shop", Role.CARRIER: "carrier"}.get(assignee.role, "platform")
+    ticket.team = {"merchant": "shop", "carrier": "carrier"}.get(assignee.role, "platform")
     data.update(assignee=assignee.username, team=ticket.team)
     return None
 

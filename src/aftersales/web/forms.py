@@ -3,7 +3,7 @@ action field appears in the console without a second list to keep in step."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -46,8 +46,12 @@ class CaseRequestForm(forms.Form):
 
     def __init__(self, *args, eligible_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [(t, TYPE_LABELS[t]) for t in eligible_types]
-        self.fields["reason"].choices = [(r.value, REASON_LABELS[r.value]) for r in Reason]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [
+            (t, TYPE_LABELS[t]) for t in eligible_types
+        ]
+        cast(forms.ChoiceField, self.fields["reason"]).choices = [
+            (r.value, REASON_LABELS[r.value]) for r in Reason
+        ]
 
 
 def _field_for(name: str, case: Case) -> forms.Field:

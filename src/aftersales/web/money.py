@@ -28,7 +28,7 @@ class YuanField(forms.CharField):
 
     def to_python(self, value):
         text = super().to_python(value)
-        if text in self.empty_values:
+        if not text:
             return None
         try:
             return yuan_to_fen(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ class NewTicketForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["subtype"].choices = [
+        cast(forms.ChoiceField, self.fields["subtype"]).choices = [
             (f"{t}:{s}", f"{TicketType(t).label} · {SUBTYPE_LABELS[s]}")
             for t, subtypes in SUBTYPES.items()
             for s in subtypes

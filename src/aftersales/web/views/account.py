@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from aftersales.core import clock
 from aftersales.core.auth import issue_token, revoke
 from aftersales.core.models import ApiToken, User
+from aftersales.web.requests import AuthedRequest
 
 DEMO_ACCOUNTS = [
     ("consumer1", "consumer"),
@@ -55,14 +56,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("web:login")
     return redirect(HOME_BY_ROLE.get(request.user.role, "web:profile"))
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     tokens = ApiToken.objects.filter(user=request.user).order_by("-id")
     new_token = request.session.pop("new_token", None)
     return render(request, "web/profile.html", {"tokens": tokens, "new_token": new_token})
@@ -70,7 +71,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def create_token(request: HttpRequest) -> HttpResponse:
+def create_token(request: AuthedRequest) -> HttpResponse:
     label = request.POST.get("label", "")[:60]
     # Shown once, on the next page; only its hash is kept.
     request.session["new_token"] = issue_token(request.user, now=clock.now(), label=label)
@@ -79,7 +80,7 @@ def create_token(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+def revoke_token(request: AuthedRequest, token_id: int) -> HttpResponse:
     if revoke(token_id, user=request.user, now=clock.now()):
         messages.success(request, _("The token has been revoked."))
     return redirect("web:profile")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -10,11 +10,12 @@ from aftersales.assistant import handover, services, suggestions
 from aftersales.assistant.models import Conversation
 from aftersales.core.errors import DomainError
 from aftersales.web.access import role_required
+from aftersales.web.requests import AuthedRequest
 
 SESSION_KEY = "assistant_conversation"
 
 
-def _current(request: HttpRequest) -> Conversation | None:
+def _current(request: AuthedRequest) -> Conversation | None:
     public_id = request.session.get(SESSION_KEY)
     if not public_id:
         return None
@@ -26,7 +27,7 @@ def _current(request: HttpRequest) -> Conversation | None:
 
 
 @role_required("consumer")
-def chat(request: HttpRequest) -> HttpResponse:
+def chat(request: AuthedRequest) -> HttpResponse:
     conversation = _current(request)
     messages = list(conversation.messages.order_by("id")) if conversation else []
     template = "web/assistant/_messages.html" if request.htmx else "web/assistant/chat.html"
@@ -35,7 +36,7 @@ def chat(request: HttpRequest) -> HttpResponse:
 
 @role_required("consumer")
 @require_POST
-def send(request: HttpRequest) -> HttpResponse:
+def send(request: AuthedRequest) -> HttpResponse:
     conversation = _current(request)
     error = None
     try:
@@ -59,18 +60,18 @@ def send(request: HttpRequest) -> HttpResponse:
 
 @role_required("consumer")
 @require_POST
-def restart(request: HttpRequest) -> HttpResponse:
+def restart(request: AuthedRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
     return redirect("web:assistant")
 
 
 @role_required("agent", "admin")
-def agent_queue(request: HttpRequest) -> HttpResponse:
+def agent_queue(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/assistant/queue.html", {"conversations": handover.queue()[:100]})
 
 
 @role_required("agent", "admin")
-def agent_chat(request: HttpRequest, public_id: str) -> HttpResponse:
+def agent_chat(request: AuthedRequest, public_id: str) -> HttpResponse:
     conversation = (
         Conversation.objects.filter(public_id=public_id).select_related("consumer").first()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,9 +17,10 @@ from aftersales.cases.presentation import ACTION_LABELS
 from aftersales.core.errors import DomainError, NotFound
 from aftersales.web.forms import ActionForm
 from aftersales.web.presenters import case_context
+from aftersales.web.requests import AuthedRequest
 
 
-def _render_case(request: HttpRequest, case, *, forms=None, status: int = 200) -> HttpResponse:
+def _render_case(request: AuthedRequest, case, *, forms=None, status: int = 200) -> HttpResponse:
     context = case_context(
         case, request.user, forms=forms, with_chain=request.user.role in ("agent", "admin")
     )
@@ -28,7 +29,7 @@ def _render_case(request: HttpRequest, case, *, forms=None, status: int = 200) -
 
 
 @login_required
-def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
+def case_detail(request: AuthedRequest, case_no: str) -> HttpResponse:
     try:
         case = access_case(request.user, case_no)
     except NotFound as error:
@@ -38,7 +39,7 @@ def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_action(request: HttpRequest, case_no: str, action: str) -> HttpResponse:
+def case_action(request: AuthedRequest, case_no: str, action: str) -> HttpResponse:
     try:
         case = access_case(request.user, case_no)
     except NotFound as error:
@@ -72,7 +73,7 @@ def case_action(request: HttpRequest, case_no: str, action: str) -> HttpResponse
 
 
 @login_required
-def attachment(request: HttpRequest, public_id: str) -> FileResponse:
+def attachment(request: AuthedRequest, public_id: str) -> FileResponse:
     found = Attachment.objects.filter(public_id=public_id).select_related("case").first()
     if found is None or found.case is None:
         raise Http404

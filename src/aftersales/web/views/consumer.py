@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from aftersales.cases import eligibility, services
@@ -16,6 +16,7 @@ from aftersales.ledger.models import Coupon
 from aftersales.orders.models import Order, OrderItem
 from aftersales.web.access import role_required
 from aftersales.web.forms import CaseRequestForm
+from aftersales.web.requests import AuthedRequest
 
 # The reason each type is checked with when the consumer has not chosen one yet.
 _PROBE_REASON = {"return_refund": "quality"}
@@ -50,7 +51,7 @@ def _order_options(order: Order) -> list[dict]:
 
 
 @role_required("consumer")
-def orders(request: HttpRequest) -> HttpResponse:
+def orders(request: AuthedRequest) -> HttpResponse:
     mine = (
         Order.objects.filter(consumer=request.user)
         .select_related("shop")
@@ -71,7 +72,7 @@ def orders(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("consumer")
-def order_detail(request: HttpRequest, order_sn: str) -> HttpResponse:
+def order_detail(request: AuthedRequest, order_sn: str) -> HttpResponse:
     order = (
         Order.objects.filter(consumer=request.user, order_sn=order_sn)
         .select_related("shop")
@@ -120,6 +121,6 @@ def order_detail(request: HttpRequest, order_sn: str) -> HttpResponse:
 
 
 @role_required("consumer")
-def coupons(request: HttpRequest) -> HttpResponse:
+def coupons(request: AuthedRequest) -> HttpResponse:
     mine = Coupon.objects.filter(consumer=request.user).select_related("shop", "case")
     return render(request, "web/consumer/coupons.html", {"coupons": mine.order_by("-id")})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,15 +17,21 @@ from aftersales.core.errors import DomainError
 from aftersales.ledger import services as ledger
 from aftersales.ledger.models import LedgerEntry
 from aftersales.web.access import role_required
+from aftersales.web.requests import AuthedRequest
 from aftersales.web.views.queues import QueueFilters, filtered
 
 
+def _shop_id(request: AuthedRequest) -> int:
+    if request.user.shop_id is None:
+        raise Http404  # a merchant account not yet attached to a shop
+    return request.user.shop_id
+
+
 @role_required("merchant")
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthedRequest) -> HttpResponse:
+    shop_id = _shop_id(request)
     filters = QueueFilters(request.GET or None, initial={"open_only": True})
-    cases = filtered(
-        Case.objects.filter(shop_id=request.user.shop_id).select_related("order"), filters
-    )
+    cases = filtered(Case.objects.filter(shop_id=shop_id).select_related("order"), filters)
     page = Paginator(cases, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -33,7 +39,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "now": clock.now(),
         "status_labels": STATUS_LABELS,
         "type_labels": TYPE_LABELS,
-        "balance_fen": ledger.shop_balance(request.user.shop_id),
+        "balance_fen": ledger.shop_balance(shop_id),
     }
     template = "web/merchant/_queue_table.html" if request.htmx else "web/merchant/queue.html"
     return render(request, template, context)
@@ -41,7 +47,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @role_required("merchant")
 @require_POST
-def bulk_agree(request: HttpRequest) -> HttpResponse:
+def bulk_agree(request: AuthedRequest) -> HttpResponse:
     case_nos = request.POST.getlist("case_no")[:100]
     done, failed = [], []
     for case_no in case_nos:
@@ -60,8 +66,10 @@ def bulk_agree(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("merchant")
-def ledger_page(request: HttpRequest) -> HttpResponse:
+def ledger_page(request: AuthedRequest) -> HttpResponse:
+    _shop_id(request)
     shop = request.user.shop
+    assert shop is not None
     entries = LedgerEntry.objects.filter(shop=shop).select_related("case").order_by("-id")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from django import forms
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -33,8 +34,14 @@ class QueueFilters(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("All types")), *TYPE_LABELS.items()]
-        self.fields["status"].choices = [("", _("All statuses")), *STATUS_LABELS.items()]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [
+            ("", _("All types")),
+            *TYPE_LABELS.items(),
+        ]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("All statuses")),
+            *STATUS_LABELS.items(),
+        ]
 
 
 def with_next_deadline(cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -53,7 +60,7 @@ def _local_midnight(day: dt.date) -> dt.datetime:
 
 def filtered(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
     """Apply valid filters; the queue is sorted by the nearest deadline, then the oldest."""
-    data = filters.cleaned_data if filters.is_valid() else {"open_only": True}
+    data: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {"open_only": True}
     if data.get("q"):
         q = data["q"].strip()
         cases = cases.filter(Q(case_no=q) | Q(order__order_sn=q))
@@ -75,5 +82,5 @@ def filtered(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
         )
     cases = with_next_deadline(cases)
     if data.get("due_soon"):
-        cases = cases.filter(next_due__lte=clock.now() + dt.timedelta(hours=12))
+        cases = cases.filter(next_due__lte=clock.now() + dt.timedelta(hours=12))  # type: ignore[misc]
     return cases.order_by(F("next_due").asc(nulls_last=True), "created_at")

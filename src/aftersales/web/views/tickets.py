@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +17,7 @@ from aftersales.tickets import presentation, queries, services
 from aftersales.tickets.access import access_ticket, party_of, visible_tickets
 from aftersales.tickets.models import Ticket
 from aftersales.web.access import role_required
+from aftersales.web.requests import AuthedRequest
 from aftersales.web.ticket_forms import NewTicketForm, TicketActionForm
 
 LIST_TEMPLATE_CONTEXT = {
@@ -26,7 +27,7 @@ LIST_TEMPLATE_CONTEXT = {
 
 
 @login_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AuthedRequest) -> HttpResponse:
     tickets = visible_tickets(request.user).select_related("shop", "carrier", "assignee")
     view = request.GET.get("view", "open")
     if view == "open":
@@ -41,8 +42,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _context(ticket: Ticket, request: HttpRequest, forms=None) -> dict:
-    party = party_of(request.user, ticket)
+def _context(ticket: Ticket, request: AuthedRequest, forms=None) -> dict:
+    party = party_of(request.user, ticket) or ""
     body = queries.ticket_body(ticket, request.user)
     forms = forms or {}
     return {
@@ -64,12 +65,12 @@ def _context(ticket: Ticket, request: HttpRequest, forms=None) -> dict:
     }
 
 
-def _render(request: HttpRequest, ticket: Ticket, forms=None, status: int = 200):
+def _render(request: AuthedRequest, ticket: Ticket, forms=None, status: int = 200):
     template = "web/tickets/_panel.html" if request.htmx else "web/tickets/detail.html"
     return render(request, template, _context(ticket, request, forms), status=status)
 
 
-def _access(request: HttpRequest, ticket_no: str) -> Ticket:
+def _access(request: AuthedRequest, ticket_no: str) -> Ticket:
     try:
         return access_ticket(request.user, ticket_no)
     except NotFound as error:
@@ -77,16 +78,16 @@ def _access(request: HttpRequest, ticket_no: str) -> Ticket:
 
 
 @login_required
-def ticket_detail(request: HttpRequest, ticket_no: str) -> HttpResponse:
+def ticket_detail(request: AuthedRequest, ticket_no: str) -> HttpResponse:
     return _render(request, _access(request, ticket_no))
 
 
 @login_required
 @require_POST
-def ticket_action(request: HttpRequest, ticket_no: str, action: str) -> HttpResponse:
+def ticket_action(request: AuthedRequest, ticket_no: str, action: str) -> HttpResponse:
     ticket = _access(request, ticket_no)
     party = party_of(request.user, ticket)
-    if action not in services.allowed_actions(ticket, party):
+    if party is None or action not in services.allowed_actions(ticket, party):
         raise Http404
     form = TicketActionForm(request.POST, action=action, ticket=ticket, party=party)
     if form.is_valid():
@@ -113,7 +114,7 @@ def ticket_action(request: HttpRequest, ticket_no: str, action: str) -> HttpResp
 
 
 @role_required("consumer")
-def new_ticket(request: HttpRequest, order_sn: str) -> HttpResponse:
+def new_ticket(request: AuthedRequest, order_sn: str) -> HttpResponse:
     form = NewTicketForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         ticket_type, subtype = form.cleaned_data["subtype"].split(":", 1)

@@ -1,0 +1,1 @@
+"""Notifications: every party's inbox and signed outgoing webhooks (a transactional outbox)."""
