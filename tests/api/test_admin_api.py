@@ -229,8 +229,16 @@ def test_admin_creates_an_order(market, travel):
         (
             {"paid_at": "2026-11-26T20:00:00"},
             400,
-            "bad_request",
-            "paid_at needs a time zone offset.",
+            "invalid",
+            "paid_at: Value error, needs a time zone offset, e.g. 2026-12-01T20:00:00+08:00",
+            "paid_at",
+        ),
+        (
+            # Found by schemathesis: converting year 9999 at -23:00 to UTC overflows.
+            {"paid_at": "9999-12-31T23:59:59-23:00"},
+            400,
+            "invalid",
+            "paid_at: Value error, must be between the years 1970 and 2200",
             "paid_at",
         ),
         (

@@ -276,8 +276,17 @@ def test_bad_list_filters_are_400(market, travel):
     assert_error(
         response,
         400,
-        code="bad_request",
-        message="updated_after needs a time zone offset.",
+        code="invalid",
+        message="updated_after: Value error, needs a time zone offset, "
+        "e.g. 2026-12-01T20:00:00+08:00",
+        field="updated_after",
+    )
+    response = market.agent.get("/cases", updated_after="0001-01-01T00:00:00+23:00")
+    assert_error(
+        response,
+        400,
+        code="invalid",
+        message="updated_after: Value error, must be between the years 1970 and 2200",
         field="updated_after",
     )
 

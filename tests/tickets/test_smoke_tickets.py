@@ -8,9 +8,15 @@ def test_logistics_ticket_opened_by_consumer_worked_by_shop_and_carrier(market, 
     order = market.order()
     order.carrier = market.carrier
     order.save()
-    response = market.consumer.post("/tickets", {
-        "type": "logistics", "subtype": "lost", "title": "包裹丢了", "order_sn": order.order_sn,
-    })
+    response = market.consumer.post(
+        "/tickets",
+        {
+            "type": "logistics",
+            "subtype": "lost",
+            "title": "包裹丢了",
+            "order_sn": order.order_sn,
+        },
+    )
     assert response.status_code == 201, response.json()
     ticket = response.json()
     assert ticket["team"] == "shop" and ticket["carrier"] == "sf"
@@ -19,7 +25,9 @@ def test_logistics_ticket_opened_by_consumer_worked_by_shop_and_carrier(market, 
     carrier_view = carrier_staff.get(f"/tickets/{no}").json()
     assert [t["party"] for t in shop_view["tasks"]] == ["shop"]
     assert [t["party"] for t in carrier_view["tasks"]] == ["carrier"]
-    r = carrier_staff.post(f"/tickets/{no}/actions/reply", {"body": "包裹在转运中心", "internal": True})
+    r = carrier_staff.post(
+        f"/tickets/{no}/actions/reply", {"body": "包裹在转运中心", "internal": True}
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "in_progress"
     consumer_view = market.consumer.get(f"/tickets/{no}").json()

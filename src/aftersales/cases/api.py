@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -12,7 +10,7 @@ from aftersales.cases import queries, services
 from aftersales.cases.access import access_case
 from aftersales.cases.schemas import ActionIn, CaseCreateIn, CaseOut, CasePage
 from aftersales.core import idempotency
-from aftersales.core.api import ERRORS, bounded_limit, parse_if_match
+from aftersales.core.api import ERRORS, ApiDateTime, bounded_limit, parse_if_match
 
 router = Router(tags=["cases"])
 
@@ -21,7 +19,7 @@ class CaseFilters(Schema):
     status: str | None = None
     type: str | None = None
     shop: str | None = None
-    updated_after: dt.datetime | None = None
+    updated_after: ApiDateTime | None = None
     cursor: str | None = None
     limit: int = 20
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import AfterValidator
 
 from aftersales.core.auth import user_for_token
 from aftersales.core.clock import platform_zone
@@ -21,6 +22,18 @@ from aftersales.core.models import User
 class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         return user_for_token(token)
+
+
+def _plausible_instant(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("needs a time zone offset, e.g. 2026-12-01T20:00:00+08:00")
+    if not 1970 <= value.year <= 2200:
+        raise ValueError("must be between the years 1970 and 2200")
+    return value
+
+
+# Times in the API: aware, and within a range where every time zone conversion is defined.
+ApiDateTime = Annotated[dt.datetime, AfterValidator(_plausible_instant)]
 
 
 class ErrorBody(Schema):
@@ -76,9 +89,13 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    location = [
-        str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "payload")
-    ]
+    # loc is (where, [parameter name,] field...): drop the prefix by position, not by name,
+    # so that a field called "body" is still named.
+    location = [str(p) for p in first.get("loc", ())]
+    if location[:1] in (["body"], ["query"], ["path"]):
+        location = location[1:]
+    if location[:1] == ["payload"]:
+        location = location[1:]
     field = ".".join(location) or None
     message = first.get("msg", "invalid request")
     return error_response(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -11,7 +9,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from aftersales.core import idempotency
-from aftersales.core.api import ERRORS, iso, require_role
+from aftersales.core.api import ERRORS, ApiDateTime, iso, require_role
 from aftersales.core.errors import NotFound
 from aftersales.core.models import Role, User
 from aftersales.orders import services
@@ -38,13 +36,13 @@ class OrderIn(Schema):
     consumer: str = Field(min_length=1, max_length=150)
     items: list[ItemIn] = Field(min_length=1, max_length=200)
     amount_fen: int = Field(gt=0, le=10**12)
-    paid_at: dt.datetime
-    shipped_at: dt.datetime | None = None
-    received_at: dt.datetime | None = None
+    paid_at: ApiDateTime
+    shipped_at: ApiDateTime | None = None
+    received_at: ApiDateTime | None = None
     carrier: str | None = None
     tracking_no: str = Field(default="", max_length=40)
     region: str = Field(default="", max_length=40)
-    merchant_promise_until: dt.datetime | None = None
+    merchant_promise_until: ApiDateTime | None = None
 
 
 class ItemOut(Schema):

@@ -13,7 +13,7 @@ from aftersales.core.errors import BadRequest
 from aftersales.core.models import Event, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.tickets.access import party_of, visible_tickets
-from aftersales.tickets.models import Ticket, TicketMessage, TicketTask
+from aftersales.tickets.models import Ticket, TicketMessage, TicketTask, TicketType
 from aftersales.tickets.services import allowed_actions
 
 
@@ -125,6 +125,11 @@ def list_tickets(
     if status:
         tickets = tickets.filter(status=status)
     if type:
+        if type not in TicketType.values:
+            raise BadRequest(
+                _("type must be one of: %(t)s.") % {"t": ", ".join(TicketType.values)},
+                field="type",
+            )
         tickets = tickets.filter(type=type)
     if escalated is not None:
         tickets = tickets.filter(escalated=escalated)

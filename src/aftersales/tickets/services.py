@@ -426,6 +426,8 @@ def _request_info(ticket, fields, *, actor, party, now, data):
     data["waiting_on"] = awaited
     if awaited == "consumer":
         sla.pause(ticket, now)  # the consumer's silence is not the team's delay
+    else:
+        sla.resume(ticket, now)  # waiting on a shop or carrier is the team's time
     return "waiting"
 
 
@@ -439,7 +441,10 @@ def _complete_task(ticket, fields, *, actor, party, now, data):
     task.save(update_fields=["done_at"])
     data["task_id"] = task.id
     if fields.get("body"):
-        _reply(ticket, {"body": fields["body"]}, actor=actor, party=party, now=now, data=data)
+        # A task's message is a reply: it may answer the party the ticket waits on.
+        return _reply(
+            ticket, {"body": fields["body"]}, actor=actor, party=party, now=now, data=data
+        )
     return None
 
 
@@ -447,8 +452,17 @@ def _assign(ticket, fields, *, actor, party, now, data):
     assignee = User.objects.filter(username=fields["assignee"], is_active=True).first()
     team_roles = {"shop": Role.MERCHANT, "carrier": Role.CARRIER, "platform": Role.AGENT}
     fits = assignee is not None and (
-        (assignee.role == Role.MERCHANT and assignee.shop_id == ticket.shop_id)
-        or (assignee.role == Role.CARRIER and assignee.carrier_id == ticket.carrier_id)
+        # The party must exist on the ticket: None == None is no match.
+        (
+            assignee.role == Role.MERCHANT
+            and ticket.shop_id is not None
+            and assignee.shop_id == ticket.shop_id
+        )
+        or (
+            assignee.role == Role.CARRIER
+            and ticket.carrier_id is not None
+            and assignee.carrier_id == ticket.carrier_id
+        )
         or assignee.role in (Role.AGENT, Role.ADMIN)
     )
     if assignee is None or not fits or (party != "platform" and assignee.role != team_roles[party]):

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('consumer', 'Consumer'), ('merchant', 'Merchant'), ('carrier', 'Carrier'), ('agent', 'Platform agent'), ('admin', 'Administrator')], default='consumer', max_length=16),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("consumer", "Consumer"),
+                    ("merchant", "Merchant"),
+                    ("carrier", "Carrier"),
+                    ("agent", "Platform agent"),
+                    ("admin", "Administrator"),
+                ],
+                default="consumer",
+                max_length=16,
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_translatable_labels'),
+        ("core", "0002_translatable_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='available',
+            model_name="user",
+            name="available",
             field=models.BooleanField(default=True),
         ),
     ]
