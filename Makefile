@@ -11,6 +11,8 @@ $(BIN)/aftersales: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	@# Train the assistant's intent model from the shipped corpus now, not on first use.
+	$(BIN)/aftersales assistant train
 	touch $@
 
 install: $(BIN)/aftersales

@@ -132,15 +132,15 @@ class Dialogue:
             return self._finish(self._hand_over(reply, "asked_for_person", priority=2))
         if anger >= emotion.HANDOVER_SCORE:
             return self._finish(self._hand_over(reply, "angry", priority=1))
-        if prediction.intent == "complaint":
-            return self._finish(self._hand_over(reply, "complaint", priority=2))
-
         if self._asks_status(text, found, prediction.intent):
             if prediction.intent not in CASE_INTENTS:
                 reply.intent = "refund_progress"
             self.state["misunderstood"] = 0
             self._report_case(found, reply)
             return self._finish(reply)
+        if prediction.intent == "complaint":
+            return self._finish(self._hand_over(reply, "complaint", priority=2))
+
 
         if prediction.confidence < LOW_CONFIDENCE and prediction.intent != "chitchat":
             self.state["misunderstood"] = self.state.get("misunderstood", 0) + 1

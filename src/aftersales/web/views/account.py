@@ -19,6 +19,7 @@ from aftersales.web.requests import AuthedRequest
 DEMO_ACCOUNTS = [
     ("consumer1", "consumer"),
     ("merchant1", "merchant"),
+    ("courier-sf", "carrier"),
     ("agent", "agent"),
     ("admin", "admin"),
 ]

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.core.errors import DomainError
 from aftersales.demo import loader
+from aftersales.demo import tickets as demo_tickets
 from aftersales.demo.data import DEMO_PASSWORD
 
 
@@ -32,6 +33,8 @@ class Command(BaseCommand):
             f"{len(summary.accounts)} accounts, {summary.orders} orders, {summary.cases} cases, "
             f"{summary.events} events."
         )
+        extra = demo_tickets.load()
+        self.stdout.write(f"Loaded {extra.tickets} tickets and a chat handed over to an agent.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         width = max(len(a.username) for a in summary.accounts)
         shop_width = max(len(a.shop or "-") for a in summary.accounts)
@@ -40,4 +43,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{account.username:<{width}}  {account.role:<8}  "
                 f"{account.shop or '-':<{shop_width}}  {account.token}"
+            )
+        for username, carrier, token in extra.accounts:
+            self.stdout.write(
+                f"{username:<{width}}  {'carrier':<8}  {carrier:<{shop_width}}  {token}"
             )
