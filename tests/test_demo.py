@@ -94,7 +94,20 @@ def test_demo_loads_on_an_empty_database_with_a_case_in_every_status_of_every_wo
         Role.AGENT: 1,
         Role.MERCHANT: 5,
         Role.CONSUMER: 20,
+        Role.CARRIER: 2,
     }
+    # tickets worked by shops and carriers, and a chat waiting for an agent
+    from aftersales.assistant.models import Conversation
+    from aftersales.tickets.models import Ticket, TicketMessage
+
+    assert output.splitlines()[1].startswith("Loaded ") and "tickets" in output.splitlines()[1]
+    assert set(Ticket.objects.values_list("type", flat=True)) >= {
+        "logistics",
+        "quality",
+        "complaint",
+    }
+    assert TicketMessage.objects.filter(party="carrier").exists()
+    assert Conversation.objects.filter(status="queued", handover_priority=1).exists()
     assert dict(User.objects.filter(role=Role.MERCHANT).values_list("username", "shop__code")) == {
         f"merchant{n}": spec.code for n, spec in enumerate(data.SHOPS, start=1)
     }
@@ -180,7 +193,9 @@ def test_demo_loads_on_an_empty_database_with_a_case_in_every_status_of_every_wo
     # and every event chain verifies
     out = io.StringIO()
     call_command("verify_log", stdout=out)
-    assert out.getvalue() == f"ok {events.count()} events\n"
+    # every chain verifies: the cases' and the demo tickets'
+    assert out.getvalue() == f"ok {Event.objects.count()} events\n"
+    assert Event.objects.filter(subject_kind="ticket").exists()
 
 
 def test_running_the_demo_twice_changes_nothing():
