@@ -112,3 +112,20 @@ def test_a_rehashed_forgery_still_breaks_the_next_link(three_cases):
     following = Event.objects.get(subject_key=three_cases[0], seq=3)
     assert code == 1
     assert f"event {following.id}): previous hash does not match" in err
+
+
+def test_ticket_chains_are_verified_too(market, travel):
+    # Given a ticket with two events, one of them then edited in the database
+    order = market.order(carrier=market.carrier)
+    no = market.consumer.post(
+        "/tickets",
+        {"type": "logistics", "subtype": "lost", "title": "丢件", "order_sn": order.order_sn},
+    ).json()["ticket_no"]
+    market.merchant.post(f"/tickets/{no}/actions/reply", {"body": "正在核实"})
+    assert _verify()[0] == 0
+    event = Event.objects.get(subject_kind="ticket", subject_key=no, seq=2)
+    Event.objects.filter(id=event.id).update(actor="someone_else")
+    # Then verify-log names it
+    code, _, err = _verify()
+    assert code == 1
+    assert f"ticket:{no} seq 2 (event {event.id}): content altered" in err
