@@ -86,6 +86,30 @@ def get_case_survey(request: HttpRequest, case_no: str):
     return queries.survey_body(survey)
 
 
+@router.post("/tickets/{ticket_no}/survey", response={201: SurveyOut, **ERRORS})
+def submit_ticket_survey(request: HttpRequest, ticket_no: str, payload: SurveyIn):
+    user = request.auth  # type: ignore[attr-defined]
+
+    def handler() -> tuple[int, dict]:
+        survey = services.submit(
+            user,
+            subject_kind=SubjectKind.TICKET,
+            subject_key=ticket_no,
+            stars=payload.stars,
+            comment=payload.comment,
+        )
+        return 201, queries.survey_body(survey)
+
+    return Status(*idempotency.run(request, user, handler))
+
+
+@router.get("/tickets/{ticket_no}/survey", response={200: SurveyOut, **ERRORS})
+def get_ticket_survey(request: HttpRequest, ticket_no: str):
+    user = request.auth  # type: ignore[attr-defined]
+    survey = queries.get_survey(user, subject_kind=SubjectKind.TICKET, subject_key=ticket_no)
+    return queries.survey_body(survey)
+
+
 @router.get("/surveys/summary", response={200: SummaryOut, **ERRORS}, by_alias=True)
 def survey_summary(request: HttpRequest, filters: Query[SummaryFilters]):
     return queries.summary(

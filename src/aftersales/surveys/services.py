@@ -19,6 +19,7 @@ from aftersales.core import clock
 from aftersales.core.errors import BadRequest, Conflict, Forbidden
 from aftersales.core.models import Event, Role, User
 from aftersales.surveys.models import MAX_COMMENT_LENGTH, MAX_STARS, SubjectKind, Survey
+from aftersales.tickets.access import access_ticket
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,24 @@ def resolve_case(user: User, key: str) -> Subject:
     )
 
 
+def resolve_ticket(user: User, key: str) -> Subject:
+    ticket = access_ticket(user, key)
+    if ticket.consumer_id is None or ticket.shop_id is None:
+        # Monitoring and platform-only tickets have no consumer of a shop to ask.
+        raise Conflict(_("This ticket has no consumer to rate it."), code="not_surveyable")
+    return Subject(
+        kind=SubjectKind.TICKET,
+        key=ticket.ticket_no,
+        type=ticket.type,
+        shop_id=ticket.shop_id,
+        consumer_id=ticket.consumer_id,
+        is_finished=ticket.status == "closed",
+    )
+
+
 SUBJECTS: dict[str, Callable[[User, str], Subject]] = {
     SubjectKind.CASE: resolve_case,
+    SubjectKind.TICKET: resolve_ticket,
 }
 
 

@@ -131,3 +131,16 @@ def run(now: dt.datetime) -> list[Ticket]:
         if ticket:
             opened.append(ticket)
     return opened
+
+
+HOURLY = dt.timedelta(hours=1)
+_last_run: dt.datetime | None = None
+
+
+def hourly_job(now: dt.datetime) -> None:
+    """The worker loop calls this after every sweep; monitoring runs once an hour per
+    worker (several workers may run it: the monitor keys keep it to one ticket)."""
+    global _last_run
+    if _last_run is None or now - _last_run >= HOURLY:
+        _last_run = now
+        run(now)

@@ -20,6 +20,7 @@ from aftersales.core.models import Role, User
 from aftersales.core.periods import local_date
 from aftersales.deadlines import services as deadlines
 from aftersales.deadlines.models import Deadline
+from aftersales.notify.tickets import ticket_changed
 from aftersales.orders.models import Order
 from aftersales.tickets import routing, sla
 from aftersales.tickets.access import access_ticket, parties, party_of
@@ -168,7 +169,7 @@ def create_ticket(
         ticket.assignee = routing.least_busy(ticket.team, ticket)
         _open_tasks(ticket, now)
         sla.start(ticket, now)
-        eventlog.append(
+        created = eventlog.append(
             ticket,
             actor=actor.username if actor else SYSTEM_ACTOR,
             action="create",
@@ -185,6 +186,7 @@ def create_ticket(
             },
         )
         ticket.save(update_fields=["assignee", "event_seq", "event_head"])
+        ticket_changed(ticket, created, now)
     return ticket
 
 
@@ -374,7 +376,7 @@ def _apply(
         ticket.is_open = target not in ("resolved", "closed")
     ticket.version += 1
     ticket.updated_at = now
-    eventlog.append(
+    event = eventlog.append(
         ticket,
         actor=actor.username if actor else SYSTEM_ACTOR,
         action=transition.action,
@@ -384,6 +386,7 @@ def _apply(
     after = model_to_dict(ticket, fields=_TRACKED)
     changed = [name for name in _TRACKED if before[name] != after[name]]
     ticket.save(update_fields=[*changed, "event_seq", "event_head"])
+    ticket_changed(ticket, event, now)
 
 
 # Handlers: each records what its action does and may name the target status.

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "aftersales.tickets"
+    label = "tickets"
+
+    def ready(self) -> None:
+        # The worker loop runs the monitoring job (tickets/monitoring.py) once an hour.
+        from aftersales.deadlines import sweeper
+        from aftersales.tickets import monitoring
+
+        sweeper.register_job(monitoring.hourly_job)
