@@ -60,3 +60,38 @@ def test_logistics_ticket_through_the_consoles(market, travel):
     ticket.refresh_from_db()
     assert ticket.status == "resolved" and ticket.resolution == "已安排补发"
     assert "已安排补发" in consumer.get(f"/tickets/{ticket.ticket_no}/").content.decode()
+
+
+def test_suggested_reply_sent_to_the_consumer_lands_in_the_inbox(market, travel):
+    order = market.order()
+    case_no = market.consumer.post(
+        "/cases", {"order_sn": order.order_sn, "type": "repair", "reason": "faulty"}
+    ).json()["case_no"]
+    merchant = signed_in(market.merchant.user)
+    page = merchant.get(f"/cases/{case_no}/").content.decode()
+    assert 'data-testid="suggestions"' in page and "您好" in page
+    # The consumer's own page shows no suggestions
+    consumer = signed_in(market.consumer.user)
+    assert 'data-testid="suggestions"' not in consumer.get(f"/cases/{case_no}/").content.decode()
+    response = merchant.post(f"/cases/{case_no}/message/", {"text": "您好，已收到，明天处理"})
+    assert response.status_code == 302
+    inbox = consumer.get("/inbox/").content.decode()
+    assert "明天处理" in inbox
+    # Another shop's merchant cannot write to this consumer
+    other = signed_in(market.other_merchant.user)
+    assert other.post(f"/cases/{case_no}/message/", {"text": "hi"}).status_code == 404
+    # Mark all read clears the unread badge
+    assert 'data-testid="inbox-link"' in inbox
+    consumer.post("/inbox/read-all/")
+    from aftersales.notify.models import Notification
+
+    assert not Notification.objects.filter(recipient=market.consumer.user, read_at=None).exists()
+
+
+def test_admin_site_is_for_the_admin_role_only(market):
+    market.agent.user.is_staff = True  # even a staff flag does not open it
+    market.agent.user.save()
+    assert signed_in(market.agent.user).get("/admin/").status_code == 302
+    market.admin.user.is_staff = True
+    market.admin.user.save()
+    assert signed_in(market.admin.user).get("/admin/").status_code == 200

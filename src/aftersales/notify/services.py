@@ -323,3 +323,22 @@ def create_endpoint(
         event_types=types,
         created_at=now,
     )
+
+
+def message_consumer(actor: User, *, case: Case, text: str, now: dt.datetime) -> int:
+    """A merchant or agent writes to the case's consumer (e.g. an edited suggested reply);
+    it arrives in the consumer's inbox."""
+    text = (text or "").strip()
+    if not 1 <= len(text) <= 1000:
+        raise BadRequest(_("text must be 1 to 1000 characters."), field="text")
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Message about case %(case_no)s") % {"case_no": case.case_no}
+    return notify_users(
+        [case.consumer],
+        kind="case.message",
+        subject_kind="case",
+        subject_key=case.case_no,
+        title=title,
+        body=text,
+        now=now,
+    )

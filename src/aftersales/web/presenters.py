@@ -154,6 +154,10 @@ def case_context(
         "action_forms": action_forms,
         "attachments": list(Attachment.objects.filter(case=case).order_by("id")),
     }
+    if party in ("merchant", "agent") and case.is_open:
+        from aftersales.assistant.suggestions import for_case
+
+        context["suggestions"] = for_case(case)
     if with_chain:
         problem = verify_chain("case", case.case_no, events, case.event_seq, case.event_head)
         context["chain_ok"] = problem is None

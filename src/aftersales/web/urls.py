@@ -1,7 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from aftersales.web.views import account, assistant, case, consumer, merchant, platform, tickets
+from aftersales.web.views import (
+    account,
+    assistant,
+    case,
+    consumer,
+    inbox,
+    merchant,
+    platform,
+    tickets,
+)
 
 app_name = "web"
 
@@ -29,6 +38,9 @@ urlpatterns = [
     path("assistant/new/", assistant.restart, name="assistant-restart"),
     path("platform/chats/", assistant.agent_queue, name="agent-chats"),
     path("platform/chats/<str:public_id>/", assistant.agent_chat, name="agent-chat"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/read-all/", inbox.read_all, name="inbox-read-all"),
+    path("cases/<str:case_no>/message/", inbox.message_consumer, name="case-message"),
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/<str:ticket_no>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:ticket_no>/act/<str:action>/", tickets.ticket_action, name="ticket-action"),
