@@ -141,7 +141,6 @@ class Dialogue:
         if prediction.intent == "complaint":
             return self._finish(self._hand_over(reply, "complaint", priority=2))
 
-
         if prediction.confidence < LOW_CONFIDENCE and prediction.intent != "chitchat":
             self.state["misunderstood"] = self.state.get("misunderstood", 0) + 1
             if self.state["misunderstood"] >= 2:

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_attachments'),
+        ("cases", "0003_attachments"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='case',
-            name='reason',
-            field=models.CharField(choices=[('no_reason', 'Seven-day no-reason return'), ('quality', 'Quality problem'), ('damaged', 'Damaged'), ('faulty', 'Faulty'), ('not_as_described', 'Not as described'), ('wrong_item', 'Wrong item sent'), ('missing_item', 'Item missing'), ('not_received', 'Not received'), ('other', 'Other')], max_length=20),
+            model_name="case",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("no_reason", "Seven-day no-reason return"),
+                    ("quality", "Quality problem"),
+                    ("damaged", "Damaged"),
+                    ("faulty", "Faulty"),
+                    ("not_as_described", "Not as described"),
+                    ("wrong_item", "Wrong item sent"),
+                    ("missing_item", "Item missing"),
+                    ("not_received", "Not received"),
+                    ("other", "Other"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

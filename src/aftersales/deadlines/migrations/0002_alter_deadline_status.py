@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deadlines', '0001_initial'),
+        ("deadlines", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deadline',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('fired', 'Fired'), ('cancelled', 'Cancelled'), ('paused', 'Paused'), ('failed', 'Failed')], default='pending', max_length=12),
+            model_name="deadline",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("fired", "Fired"),
+                    ("cancelled", "Cancelled"),
+                    ("paused", "Paused"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=12,
+            ),
         ),
     ]

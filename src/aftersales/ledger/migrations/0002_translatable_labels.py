@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0001_initial'),
+        ("ledger", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ledgerentry',
-            name='kind',
-            field=models.CharField(choices=[('deposit', 'Deposit / sales'), ('refund', 'Refund'), ('return_shipping', 'Return shipping'), ('compensation', 'Compensation coupon'), ('adjustment', 'Adjustment')], max_length=20),
+            model_name="ledgerentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("deposit", "Deposit / sales"),
+                    ("refund", "Refund"),
+                    ("return_shipping", "Return shipping"),
+                    ("compensation", "Compensation coupon"),
+                    ("adjustment", "Adjustment"),
+                ],
+                max_length=20,
+            ),
         ),
     ]
