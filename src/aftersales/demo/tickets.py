@@ -74,7 +74,7 @@ def load(now: dt.datetime | None = None) -> TicketSummary:
                 title=title,
             )
             count += 1
-            if subtype == "no_tracking_update":
+            if subtype == "no_tracking_update" and order.carrier is not None:
                 desk = User.objects.get(username=CARRIER_DESKS[order.carrier.code])
                 task = ticket.tasks.get(party="carrier")
                 tickets.perform(
