@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.responses import Status
 
 from aftersales.cases import queries, services
 from aftersales.cases.access import access_case
 from aftersales.cases.schemas import ActionIn, CaseCreateIn, CaseOut, CasePage
-from aftersales.core import idempotency
-from aftersales.core.api import ERRORS, ApiDateTime, bounded_limit, parse_if_match
+from aftersales.core.api import (
+    ERRORS,
+    ApiDateTime,
+    bounded_limit,
+    parse_if_match,
+    versioned_write,
+    with_etag,
+)
 
 router = Router(tags=["cases"])
 
@@ -24,11 +29,6 @@ class CaseFilters(Schema):
     limit: int = 20
 
 
-def _with_etag(response: HttpResponse, body: dict) -> dict:
-    response["ETag"] = f'"{body["version"]}"'
-    return body
-
-
 @router.post("/cases", response={201: CaseOut, **ERRORS})
 def create_case(request: HttpRequest, response: HttpResponse, payload: CaseCreateIn):
     user = request.auth  # type: ignore[attr-defined]
@@ -37,8 +37,7 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseCreat
         case = services.create_case(user, **payload.model_dump())
         return 201, queries.get_case_body(user, case)
 
-    status, body = idempotency.run(request, user, handler)
-    return Status(status, _with_etag(response, body))
+    return versioned_write(request, response, handler)
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS})
@@ -57,7 +56,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
 @router.get("/cases/{case_no}", response={200: CaseOut, **ERRORS})
 def get_case(request: HttpRequest, response: HttpResponse, case_no: str):
     user = request.auth  # type: ignore[attr-defined]
-    return _with_etag(response, queries.get_case_body(user, access_case(user, case_no)))
+    return with_etag(response, queries.get_case_body(user, access_case(user, case_no)))
 
 
 @router.post("/cases/{case_no}/actions/{action}", response={200: CaseOut, **ERRORS})
@@ -82,5 +81,4 @@ def take_action(
         )
         return 200, queries.get_case_body(user, case)
 
-    status, body = idempotency.run(request, user, handler)
-    return Status(status, _with_etag(response, body))
+    return versioned_write(request, response, handler)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import Status
 from ninja.security import HttpBearer
 from pydantic import AfterValidator
 
+from aftersales.core import idempotency
 from aftersales.core.auth import user_for_token
 from aftersales.core.clock import platform_zone
 from aftersales.core.errors import BadRequest, DomainError, Forbidden
@@ -119,6 +122,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(request, 404, "not_found", _("Not found."))
+
+
+def with_etag(response: HttpResponse, body: dict[str, Any]) -> dict[str, Any]:
+    """A versioned body's version as its ETag (clients send it back in If-Match)."""
+    response["ETag"] = f'"{body["version"]}"'
+    return body
+
+
+def versioned_write(
+    request: HttpRequest, response: HttpResponse, handler: Callable[[], tuple[int, dict]]
+) -> Status:
+    """Run a write once per Idempotency-Key and answer with the body's version as ETag."""
+    status, body = idempotency.run(request, request.auth, handler)  # type: ignore[attr-defined]
+    return Status(status, with_etag(response, body))
 
 
 def require_role(user: User, *roles: str) -> None:

@@ -6,11 +6,15 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
-from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
-from aftersales.core import idempotency
-from aftersales.core.api import ERRORS, bounded_limit, parse_if_match
+from aftersales.core.api import (
+    ERRORS,
+    bounded_limit,
+    parse_if_match,
+    versioned_write,
+    with_etag,
+)
 from aftersales.tickets import queries, services
 from aftersales.tickets.access import access_ticket
 
@@ -90,11 +94,6 @@ class TicketPage(Schema):
     next_cursor: str | None
 
 
-def _etag(response: HttpResponse, body: dict) -> dict:
-    response["ETag"] = f'"{body["version"]}"'
-    return body
-
-
 @router.post("/tickets", response={201: TicketOut, **ERRORS})
 def create_ticket(request: HttpRequest, response: HttpResponse, payload: TicketIn):
     user = request.auth  # type: ignore[attr-defined]
@@ -103,8 +102,7 @@ def create_ticket(request: HttpRequest, response: HttpResponse, payload: TicketI
         ticket = services.create_ticket(user, **payload.model_dump())
         return 201, queries.ticket_body(ticket, user)
 
-    status, body = idempotency.run(request, user, handler)
-    return Status(status, _etag(response, body))
+    return versioned_write(request, response, handler)
 
 
 @router.get("/tickets", response={200: TicketPage, **ERRORS})
@@ -122,7 +120,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]):
 @router.get("/tickets/{ticket_no}", response={200: TicketOut, **ERRORS})
 def get_ticket(request: HttpRequest, response: HttpResponse, ticket_no: str):
     user = request.auth  # type: ignore[attr-defined]
-    return _etag(response, queries.ticket_body(access_ticket(user, ticket_no), user))
+    return with_etag(response, queries.ticket_body(access_ticket(user, ticket_no), user))
 
 
 @router.post("/tickets/{ticket_no}/actions/{action}", response={200: TicketOut, **ERRORS})
@@ -147,5 +145,4 @@ def take_action(
         )
         return 200, queries.ticket_body(ticket, user)
 
-    status, body = idempotency.run(request, user, handler)
-    return Status(status, _etag(response, body))
+    return versioned_write(request, response, handler)
