@@ -110,3 +110,24 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Tests that commit (`transaction=True`) end with a flush that also deletes the reference
+    data the data migrations loaded (rule 1.2's categories, routing rules, SLA targets). Load
+    it again before each such test, with the migrations' own functions."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in (
+        ("aftersales.catalog.migrations.0002_reference_categories", "load"),
+        ("aftersales.tickets.migrations.0002_default_rules", "load"),
+        ("aftersales.tickets.migrations.0004_counterfeit_before_quality", "forwards"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -3,8 +3,8 @@ idempotent retries racing, and a worker killed in the middle of a batch.
 
 Each thread uses its own database connection (Django's connections are per thread) and
 closes it when done; a `threading.Barrier` releases the racers together. These tests commit
-for real (`transaction=True`) and run only on PostgreSQL (`.ci/run`); `serialized_rollback`
-restores the reference data (categories) that the flush after each test removes.
+for real (`transaction=True`) and run only on PostgreSQL (`.ci/run`); tests/conftest.py loads
+the reference data again that the flush after each test removes.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tests.factories import T0
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 RACE_TIMEOUT = 30  # seconds a racer waits for the others before the race counts as broken

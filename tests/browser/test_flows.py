@@ -32,7 +32,7 @@ from tests.factories import ShopFactory
 
 # The live server's thread needs committed data (transaction=True); the reference categories
 # come from a data migration that a transactional test's flush removes, hence the rollback.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

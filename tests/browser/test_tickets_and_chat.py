@@ -14,7 +14,7 @@ from aftersales.core.services import create_user
 from aftersales.tickets.models import Ticket
 from tests.browser.conftest import PASSWORD
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def person(username: str, role: str, **extra):
