@@ -46,8 +46,8 @@ TYPES = ("refund_only", "return_refund")  # alternated: agree refunds, or asks f
 
 
 def seed(count: int) -> dict[str, int]:
-    """`count` cases in awaiting_merchant, created three days ago, so that each one's
-    merchant_response_deadline (48 h) fell due a day ago. A few go through
+    """`count` cases in awaiting_merchant, filed about three days ago one second apart, so
+    that each one's merchant_response_deadline (48 h) fell due about a day ago. A few go through
     services.create_case; the rest copy them row for row with bulk inserts, each with its own
     valid 'create' event as the head of its hash chain."""
     from aftersales.cases import services
@@ -102,6 +102,8 @@ def seed(count: int) -> dict[str, int]:
         assert case_no not in taken
         consumer = consumers[i % len(consumers)]
         assert order.consumer_id == consumer.id
+        # Filed one second apart, as real requests are: an hours timer's due_at is as spread.
+        filed = created_at - dt.timedelta(seconds=i)
         # The service's own 'create' event data, with this case's order in it.
         data = {
             **create_data[case_type],
@@ -113,7 +115,7 @@ def seed(count: int) -> dict[str, int]:
             kind="case",
             key=case_no,
             seq=1,
-            at=created_at,
+            at=filed,
             actor=consumer.username,
             action="create",
             data=data,
@@ -129,9 +131,9 @@ def seed(count: int) -> dict[str, int]:
                 pdd_status=workflow_for(case_type).statuses["awaiting_merchant"],
                 reason="quality",
                 amount_fen=order.amount_fen,
-                created_at=created_at,
-                updated_at=created_at,
-                status_entered_at=created_at,
+                created_at=filed,
+                updated_at=filed,
+                status_entered_at=filed,
                 event_seq=1,
                 event_head=digest,
             )
@@ -141,7 +143,7 @@ def seed(count: int) -> dict[str, int]:
                 subject_kind="case",
                 subject_key=case_no,
                 seq=1,
-                at=created_at,
+                at=filed,
                 actor=consumer.username,
                 action="create",
                 data=data,
@@ -158,11 +160,11 @@ def seed(count: int) -> dict[str, int]:
                 subject_id=case.id,
                 name=t.name,
                 in_status=t.in_status,
-                due_at=t.due_at,
+                due_at=t.due_at - (t.created_at - case.created_at),
                 action=t.action,
                 params=t.params,
                 rule=t.rule,
-                created_at=t.created_at,
+                created_at=case.created_at,
             )
             for case in cases
             for t in (templates[case.type],)
