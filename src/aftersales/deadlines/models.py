@@ -34,7 +34,9 @@ class Deadline(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["due_at"],
+                # Day-counted timers all end at 23:59:59.999999: order ties by id in the index
+                # so the sweeper's ORDER BY due_at, id reads a batch without sorting the tie.
+                fields=["due_at", "id"],
                 name="deadline_due_pending",
                 condition=models.Q(status="pending"),
             ),
