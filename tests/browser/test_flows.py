@@ -195,7 +195,11 @@ def test_repair_agreed_shipped_and_deemed_inspected_by_the_sweeper(
     expect(status_badge(consumer)).to_have_text(zh(STATUS_LABELS["awaiting_merchant"]))
     thumbnail = consumer.locator(f'.photos img[src="/files/{attachment.public_id}/"]')
     expect(thumbnail).to_be_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 160
+    # The photo is served to its consumer and decodes: wait for it to load, then check it.
+    consumer.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
+    assert thumbnail.evaluate("img => img.naturalWidth") == 160
     merchant_deadline = pending_deadline(case)
     assert merchant_deadline.name == "merchant_response_deadline"
     expect(consumer.locator("[data-testid=deadline] .countdown")).to_have_text(
