@@ -205,3 +205,12 @@ def test_role_pages_are_closed_to_other_roles(market, path):
         .status_code
         == 404
     )
+
+
+def test_the_timeline_speaks_words_not_codes(market, travel):
+    case = file_repair(market, market.order())
+    page = signed_in(market.consumer.user).get(f"/cases/{case.case_no}/").content.decode()
+    timeline = page.split('data-testid="timeline"', 1)[1].split("</ol>", 1)[0]
+    assert "商品故障" in timeline and "待商家处理" in timeline  # reason and status in words
+    assert "faulty" not in timeline and "awaiting_merchant" not in timeline
+    assert "&#x27;" not in timeline  # no Python tuples rendered

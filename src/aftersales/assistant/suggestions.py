@@ -6,6 +6,7 @@ from __future__ import annotations
 from aftersales.assistant.dialogue import describe_case
 from aftersales.assistant.kb import knowledge_base
 from aftersales.assistant.models import Conversation
+from aftersales.assistant.replies import TYPE_NAMES
 from aftersales.cases.models import Case
 
 _BY_STATUS = {
@@ -17,13 +18,6 @@ _BY_STATUS = {
     "refused": "您好，很抱歉这次未能同意您的申请，如有疑问可以补充凭证重新申请或申请平台介入。",
     "platform_review": "您好，平台已介入，会核实物流和凭证后给出处理结果，请您留意消息。",
     "refunded": "您好，款项已原路退回，一般1至3天到账，请您留意。",
-}
-TYPE_NAMES = {
-    "refund_only": "仅退款",
-    "return_refund": "退货退款",
-    "exchange": "换货",
-    "resend": "补寄",
-    "repair": "维修",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +14,7 @@ from aftersales.cases import engine
 from aftersales.cases.access import party_of, visible_cases
 from aftersales.cases.models import Case
 from aftersales.cases.workflows import CASE_TYPES
-from aftersales.core.api import iso
+from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
 from aftersales.core.models import Event, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
@@ -80,20 +79,6 @@ def get_case_body(user: User, case: Case) -> dict[str, Any]:
     return case_body(case, user)
 
 
-def _encode_cursor(case_id: int) -> str:
-    return base64.urlsafe_b64encode(f"c{case_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("c"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(_("cursor is not valid."), field="cursor") from error
-
-
 def list_cases(
     user: User,
     *,
@@ -120,7 +105,7 @@ def list_cases(
             raise BadRequest(_("updated_after needs a time zone offset."), field="updated_after")
         cases = cases.filter(updated_at__gt=updated_after)
     if cursor:
-        cases = cases.filter(id__lt=_decode_cursor(cursor))
+        cases = cases.filter(id__lt=decode_cursor("c", cursor))
     page = list(cases.select_related("shop", "order").order_by("-id")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
@@ -139,5 +124,5 @@ def list_cases(
         "items": [
             case_body(c, user, deadlines=pending[c.id], events=history[c.case_no]) for c in page
         ],
-        "next_cursor": _encode_cursor(page[-1].id) if more and page else None,
+        "next_cursor": encode_cursor("c", page[-1].id) if more and page else None,
     }

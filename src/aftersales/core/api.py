@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -161,7 +162,22 @@ def parse_if_match(request: HttpRequest) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
-def bounded_limit(limit: int, *, default: int = 20, maximum: int = 100) -> int:
+def bounded_limit(limit: int, *, maximum: int = 100) -> int:
     if limit < 1 or limit > maximum:
         raise BadRequest(_("limit must be between 1 and %(m)d.") % {"m": maximum}, field="limit")
-    return limit or default
+    return limit
+
+
+def encode_cursor(prefix: str, row_id: int) -> str:
+    """An opaque cursor for "rows older than `row_id`"; the prefix names the list."""
+    return base64.urlsafe_b64encode(f"{prefix}{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(prefix: str, cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(prefix):
+            raise ValueError(raw)
+        return int(raw[len(prefix) :])
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest(_("cursor is not valid."), field="cursor") from error

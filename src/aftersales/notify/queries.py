@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.catalog.models import Shop
-from aftersales.core.api import iso
+from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
 from aftersales.core.models import User
 from aftersales.notify.models import (
@@ -20,27 +19,13 @@ from aftersales.notify.models import (
 )
 
 
-def encode_cursor(row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"n{row_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith("n"):
-            raise ValueError(raw)
-        return int(raw[1:])
-    except (ValueError, UnicodeDecodeError) as error:
-        raise BadRequest(_("cursor is not valid."), field="cursor") from error
-
-
 def _page(rows: QuerySet, cursor: str | None, limit: int) -> tuple[list, str | None]:
     if cursor:
-        rows = rows.filter(id__lt=decode_cursor(cursor))
+        rows = rows.filter(id__lt=decode_cursor("n", cursor))
     page = list(rows.order_by("-id")[: limit + 1])
     more = len(page) > limit
     page = page[:limit]
-    return page, encode_cursor(page[-1].id) if more and page else None
+    return page, encode_cursor("n", page[-1].id) if more and page else None
 
 
 def notification_body(notification: Notification) -> dict[str, Any]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from aftersales.core.api import iso
+from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
 from aftersales.core.models import Event, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
@@ -134,11 +133,7 @@ def list_tickets(
     if escalated is not None:
         tickets = tickets.filter(escalated=escalated)
     if cursor:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            tickets = tickets.filter(id__lt=int(raw.removeprefix("t")))
-        except (ValueError, UnicodeDecodeError) as error:
-            raise BadRequest(_("cursor is not valid."), field="cursor") from error
+        tickets = tickets.filter(id__lt=decode_cursor("t", cursor))
     page = list(
         tickets.select_related("order", "case", "shop", "carrier", "assignee").order_by("-id")[
             : limit + 1
@@ -148,9 +143,5 @@ def list_tickets(
     page = page[:limit]
     return {
         "items": [ticket_body(t, user, with_history=False) for t in page],
-        "next_cursor": (
-            base64.urlsafe_b64encode(f"t{page[-1].id}".encode()).decode().rstrip("=")
-            if more and page
-            else None
-        ),
+        "next_cursor": encode_cursor("t", page[-1].id) if more and page else None,
     }

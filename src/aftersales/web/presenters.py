@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from aftersales.cases import engine
 from aftersales.cases.access import party_of
 from aftersales.cases.models import Attachment, Case
@@ -17,11 +19,13 @@ from aftersales.cases.presentation import (
     STATUS_LABELS,
     TYPE_LABELS,
 )
+from aftersales.catalog.models import Carrier
 from aftersales.core import clock
 from aftersales.core.eventlog import verify_chain
 from aftersales.core.models import Event, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.web.forms import ActionForm
+from aftersales.web.templatetags.web_tags import yuan
 
 AMBER_SECONDS = 12 * 3600
 RED_SECONDS = 2 * 3600
@@ -66,54 +70,52 @@ class TimelineEntry:
     actor: str
     action: str
     label: str
-    details: list[tuple[str, str]]
+    details: list[str]
     is_system: bool
 
 
-_DETAIL_KEYS = (
-    "reason",
-    "description",
-    "carrier",
-    "tracking_no",
-    "return_address",
-    "report",
-    "terms",
-    "note",
-    "rule",
-    "deadline",
-)
+_TEXT_KEYS = ("description", "tracking_no", "return_address", "report", "terms", "note")
 _MONEY_KEYS = ("refund_fen", "compensation_fen", "return_shipping_fen", "amount_fen")
+_RESULT_LABELS = {
+    "meets": _("Meets the repair standard"),
+    "fails": _("Does not meet the standard"),
+}
 
 
-def timeline(events: list[Event]) -> list[TimelineEntry]:
-    entries = []
-    for event in events:
-        details: list[tuple[str, str]] = []
-        data = event.data or {}
-        if data.get("to") and data.get("to") != data.get("from"):
-            details.append(("status", str(STATUS_LABELS.get(data["to"], data["to"]))))
-        if data.get("outcome"):
-            details.append(("outcome", str(OUTCOME_LABELS.get(data["outcome"], data["outcome"]))))
-        if event.action == "inspect" and data.get("result"):
-            details.append(("result", data["result"]))
-        for key in _DETAIL_KEYS:
-            if data.get(key):
-                details.append((key, str(data[key])))
-        for key in _MONEY_KEYS:
-            if data.get(key):
-                details.append((key, f"¥{data[key] / 100:.2f}"))
-        entries.append(
-            TimelineEntry(
-                seq=event.seq,
-                at=event.at,
-                actor=event.actor,
-                action=event.action,
-                label=str(ACTION_LABELS.get(event.action, event.action)),
-                details=details,
-                is_system=event.actor == "system",
-            )
+def _details(data: dict[str, Any], carriers: dict[str, str]) -> list[str]:
+    """The facts of one event worth showing, in words rather than codes."""
+    details: list[str] = []
+    if data.get("to") and data.get("to") != data.get("from"):
+        details.append(str(STATUS_LABELS.get(data["to"], data["to"])))
+    if data.get("outcome"):
+        details.append(str(OUTCOME_LABELS.get(data["outcome"], data["outcome"])))
+    if data.get("result") in _RESULT_LABELS:
+        details.append(str(_RESULT_LABELS[data["result"]]))
+    if data.get("reason"):
+        # A request's reason is a code; a refusal's is the merchant's own words.
+        details.append(str(REASON_LABELS.get(data["reason"], data["reason"])))
+    if data.get("carrier"):
+        details.append(carriers.get(data["carrier"], data["carrier"]))
+    details.extend(str(data[key]) for key in _TEXT_KEYS if data.get(key))
+    details.extend(yuan(data[key]) for key in _MONEY_KEYS if data.get(key))
+    if data.get("rule"):
+        details.append(f"{_('rule')} {data['rule']}")
+    return details
+
+
+def timeline(events: list[Event], carriers: dict[str, str]) -> list[TimelineEntry]:
+    return [
+        TimelineEntry(
+            seq=event.seq,
+            at=event.at,
+            actor=event.actor,
+            action=event.action,
+            label=str(ACTION_LABELS.get(event.action, event.action)),
+            details=_details(event.data or {}, carriers),
+            is_system=event.actor == "system",
         )
-    return entries
+        for event in events
+    ]
 
 
 def case_context(
@@ -131,6 +133,7 @@ def case_context(
         Event.objects.filter(subject_kind="case", subject_key=case.case_no).order_by("seq")
     )
     actions = engine.allowed_actions(case, party)
+    carrier_names = dict(Carrier.objects.values_list("code", "name"))
     forms = forms or {}
     action_forms = [
         (
@@ -150,7 +153,7 @@ def case_context(
         "reason_label": REASON_LABELS.get(case.reason, case.reason),
         "recommended_label": OUTCOME_LABELS.get(case.recommended_outcome, ""),
         "countdowns": countdowns(pending, now),
-        "timeline": timeline(events),
+        "timeline": timeline(events, carrier_names),
         "action_forms": action_forms,
         "attachments": list(Attachment.objects.filter(case=case).order_by("id")),
     }
