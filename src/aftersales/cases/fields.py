@@ -25,6 +25,7 @@ def _text(name: str, lo: int, hi: int) -> Callable[[Any], str]:
             raise BadRequest(
                 _("%(f)s must be %(lo)d to %(hi)d characters.") % {"f": name, "lo": lo, "hi": hi},
                 field=name,
+                params={"min_length": lo, "max_length": hi},
             )
         return value
 
@@ -39,6 +40,7 @@ def _integer(name: str, lo: int, hi: int) -> Callable[[Any], int]:
             raise BadRequest(
                 _("%(f)s must be between %(lo)d and %(hi)d.") % {"f": name, "lo": lo, "hi": hi},
                 field=name,
+                params={"min": lo, "max": hi},
             )
         return value
 
@@ -109,7 +111,9 @@ def clean(action: str, fields: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name in sorted(required):
         if fields.get(name) is None:
-            raise BadRequest(_("%(f)s is required.") % {"f": name}, field=name)
+            raise BadRequest(
+                _("%(f)s is required.") % {"f": name}, field=name, params={"required": True}
+            )
     for name, value in fields.items():
         if value is None:
             continue

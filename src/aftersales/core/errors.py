@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status = 400
@@ -14,11 +16,15 @@ class DomainError(Exception):
         field: str | None = None,
         code: str | None = None,
         rule: str | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.rule = rule
+        # The facts behind the message (limits, amounts in fen), so that a console can word
+        # it for its own page: its labels, yuan. Not part of the API's error body.
+        self.params: dict[str, Any] = params or {}
         if code:
             self.code = code
 
