@@ -24,10 +24,15 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
 ## Install, migrate a SQLite database under ./var, load the demo marketplace (once) and serve.
+## Everything it writes at run time stays in ./var (database, photos, gunicorn's socket).
 run: install
-	$(BIN)/aftersales migrate --verbosity 0
-	@test -f var/.demo-loaded || ($(BIN)/aftersales demo && touch var/.demo-loaded)
-	$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
+	@echo "== Migrating the SQLite database in ./var"
+	@$(BIN)/aftersales migrate --verbosity 0
+	@test -f var/.demo-loaded || { \
+	  echo "== Loading the demo marketplace (first run only): its accounts and API tokens follow"; \
+	  $(BIN)/aftersales demo && touch var/.demo-loaded; }
+	@echo "== Serving; stop with Ctrl-C (the data in ./var is kept for the next run)"
+	@$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 ## The whole suite on SQLite.
 test: install chromium

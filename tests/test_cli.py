@@ -21,8 +21,11 @@ AFTERSALES = shutil.which("aftersales") or str(Path(sys.executable).parent / "af
 
 @pytest.fixture
 def data_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "XDG_RUNTIME_DIR")}
     env["AFTERSALES_DATA_DIR"] = str(tmp_path / "var")
+    # A home of its own: the commands write nothing outside the data directory.
+    (tmp_path / "home").mkdir()
+    env["HOME"] = str(tmp_path / "home")
     return env
 
 
@@ -55,7 +58,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_serve_migrates_and_serves_the_api(data_env):
+def test_serve_keeps_gunicorns_control_socket_in_the_data_directory(tmp_path, monkeypatch):
+    # given no runtime directory, where gunicorn would fall back to ~/.gunicorn/
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    from aftersales.core.management.commands.serve import gunicorn_options
+
+    # when serve builds gunicorn's settings
+    options = gunicorn_options(host="127.0.0.1", port=8123, workers=1, data_dir=tmp_path)
+
+    # then the control socket lives in the data directory
+    assert options["control_socket"] == str(tmp_path / "gunicorn.ctl")
+    assert options["bind"] == "127.0.0.1:8123" and options["workers"] == 1
+
+
+def test_serve_migrates_and_serves_the_api(data_env, tmp_path):
     port = _free_port()
     server = subprocess.Popen(
         [AFTERSALES, "serve", "--port", str(port)],
@@ -82,3 +98,7 @@ def test_serve_migrates_and_serves_the_api(data_env):
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in output
+    # it says what the deadline worker did on start, in words
+    assert "No deadline passed while the server was stopped." in output
+    # and it wrote nothing in the home directory
+    assert list((tmp_path / "home").rglob("*")) == []

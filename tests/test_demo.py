@@ -24,13 +24,14 @@ from aftersales.demo import data
 from aftersales.ledger.models import Coupon, EntryKind, LedgerEntry
 from aftersales.ledger.services import compensation_for, shop_balance
 from aftersales.orders.models import Order, OrderItem
+from aftersales.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
 ROUTE_COUNT = sum(
     len(routes) for by_status in data.ROUTES.values() for routes in by_status.values()
 )
-ACCOUNT_LINE = re.compile(r"^(\S+)\s+(admin|agent|merchant|consumer)\s+(\S+)\s+(as_\S+)$")
+ACCOUNT_LINE = re.compile(r"^(\S+)\s+(admin|agent|merchant|consumer|carrier)\s+(\S+)\s+(as_\S+)$")
 
 
 @pytest.fixture(autouse=True)
@@ -75,7 +76,7 @@ def test_demo_loads_on_an_empty_database_with_a_case_in_every_status_of_every_wo
     now = clock.now()
     events = Event.objects.filter(subject_kind="case")
     assert output.splitlines()[0] == (
-        f"Loaded the demo marketplace: 5 shops, 5 carriers, 27 accounts, "
+        f"Loaded the demo marketplace: 5 shops, 5 carriers, 32 accounts, "
         f"{ROUTE_COUNT + data.EXTRA_ORDERS} orders, {ROUTE_COUNT} cases, {events.count()} events."
     )
     # shops, carriers and people
@@ -94,8 +95,12 @@ def test_demo_loads_on_an_empty_database_with_a_case_in_every_status_of_every_wo
         Role.AGENT: 1,
         Role.MERCHANT: 5,
         Role.CONSUMER: 20,
-        Role.CARRIER: 2,
+        Role.CARRIER: 5,
     }
+    # every carrier has a desk account, linked to it
+    assert dict(
+        User.objects.filter(role=Role.CARRIER).values_list("username", "carrier__code")
+    ) == {f"courier-{code}": code for code, _name in data.CARRIERS}
     # tickets worked by shops and carriers, and a chat waiting for an agent
     from aftersales.assistant.models import Conversation
     from aftersales.tickets.models import Ticket, TicketMessage
@@ -223,14 +228,18 @@ def test_demo_accounts_sign_in_with_their_password_and_call_the_api_with_their_t
         [("admin", "admin", "-"), ("agent", "agent", "-")]
         + [(spec.merchant, "merchant", spec.code) for spec in data.SHOPS]
         + [(f"consumer{n}", "consumer", "-") for n in range(1, 21)]
+        + [(f"courier-{code}", "carrier", code) for code, _name in data.CARRIERS]
     )
     assert [row[:3] for row in table] == expected
     assert "Demo accounts (password demo1234):" in output.splitlines()
+    # the columns are named, the tokens as API tokens
+    assert re.search(r"^username\s+role\s+shop or carrier\s+API token \(", output, re.M)
 
     client = Client()
     for username, role, shop, token in table:
         user = User.objects.get(username=username)
-        assert (user.role, user.shop.code if user.shop else "-") == (role, shop)
+        linked = user.shop or user.carrier
+        assert (user.role, linked.code if linked else "-") == (role, shop)
         assert authenticate(username=username, password="demo1234") == user
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
@@ -247,6 +256,8 @@ def test_demo_accounts_sign_in_with_their_password_and_call_the_api_with_their_t
         elif role == Role.MERCHANT:
             own = set(Case.objects.filter(shop=user.shop).values_list("case_no", flat=True))
             assert listed <= own and len(listed) == min(100, len(own)) > 0
+        elif role == Role.CARRIER:
+            assert listed == set()  # carriers are not parties to after-sales cases
         else:
             assert len(listed) == min(100, ROUTE_COUNT)
         if role == Role.MERCHANT:
@@ -271,3 +282,28 @@ def test_a_workflow_status_without_a_demo_route_stops_the_demo_before_it_writes(
     with pytest.raises(CommandError, match=r"resend: missing \['awaiting_resend'\]"):
         run_demo()
     assert snapshot() == dict.fromkeys(snapshot(), 0)
+
+
+def test_every_demo_carrier_signs_in_and_sees_its_ticket_console():
+    # given the demo
+    run_demo()
+
+    for code, _name in data.CARRIERS:
+        # when the carrier's desk signs in with the demo password
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert client.login(username=f"courier-{code}", password=data.DEMO_PASSWORD), code
+
+        # then its home is the ticket console, showing its own tickets only
+        response = client.get("/", follow=True)
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0] == "/tickets/"
+        page = response.content.decode()
+        shown = set(re.findall(r'data-ticket="([^"]+)"', page))
+        own = set(
+            Ticket.objects.filter(carrier__code=code, is_open=True).values_list(
+                "ticket_no", flat=True
+            )
+        )
+        assert shown == own, code
+    # the carriers the demo's logistics tickets name have work waiting
+    assert Ticket.objects.filter(carrier__isnull=False, is_open=True).exists()

@@ -79,6 +79,8 @@ CARRIERS: tuple[tuple[str, str], ...] = (
     ("yunda", "韵达快递"),
     ("jd", "京东物流"),
 )
+# Each carrier's customer-service desk: its demo account works the carrier's ticket tasks.
+CARRIER_DESKS: dict[str, str] = {code: f"courier-{code}" for code, _name in CARRIERS}
 
 # How each carrier's waybill numbers look: (prefix, number of digits after it).
 TRACKING_FORMATS: dict[str, tuple[str, int]] = {

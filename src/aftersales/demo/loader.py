@@ -66,7 +66,7 @@ class DemoError(Exception):
 class DemoAccount:
     username: str
     role: str
-    shop: str
+    shop: str  # the code of the merchant's shop or of the carrier's company, else ""
     token: str
 
 
@@ -159,6 +159,10 @@ class _Loader:
         for username, display_name in data.CONSUMERS:
             joined = self.now - dt.timedelta(days=self.rng.uniform(60, 900))
             self._user(username, Role.CONSUMER, display_name, joined=joined)
+        for code, name in data.CARRIERS:
+            self._user(
+                data.CARRIER_DESKS[code], Role.CARRIER, f"{name}客服", joined=opened, carrier=code
+            )
         self._cases()
         for _ in range(data.EXTRA_ORDERS):
             self._extra_order()
@@ -179,17 +183,19 @@ class _Loader:
         *,
         joined: dt.datetime,
         shop: str | None = None,
+        carrier: str | None = None,
     ) -> None:
         user, token = create_user(
             username=username,
             role=role,
             shop=shop,
+            carrier=carrier,
             password=data.DEMO_PASSWORD,
             display_name=display_name,
             now=joined,
         )
         self.users[username] = user
-        self.accounts.append(DemoAccount(username, role, shop or "", token))
+        self.accounts.append(DemoAccount(username, role, shop or carrier or "", token))
 
     # --- orders ---------------------------------------------------------------------------
 

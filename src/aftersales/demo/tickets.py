@@ -1,4 +1,4 @@
-"""Demo tickets and chats: carrier staff, logistics tickets worked by shop and carrier, a
+"""Demo tickets and chats: logistics tickets worked by shop and carrier, a
 quality ticket, complaints, a monitoring pass and a chat handed over to an agent."""
 
 from __future__ import annotations
@@ -7,37 +7,22 @@ import datetime as dt
 from dataclasses import dataclass
 
 from aftersales.assistant import services as assistant_services
-from aftersales.catalog.models import Carrier
 from aftersales.core import clock
-from aftersales.core.models import Role, User
-from aftersales.core.services import create_user
-from aftersales.demo.data import DEMO_PASSWORD
+from aftersales.core.models import User
+from aftersales.demo.data import CARRIER_DESKS
 from aftersales.orders.models import Order
 from aftersales.tickets import monitoring
 from aftersales.tickets import services as tickets
-
-CARRIER_DESKS = {"sf": "courier-sf", "zto": "courier-zto"}
 
 
 @dataclass
 class TicketSummary:
     tickets: int
-    accounts: list[tuple[str, str, str]]  # username, carrier, token
 
 
 def load(now: dt.datetime | None = None) -> TicketSummary:
+    """Tickets over the loaded demo marketplace; its carriers' desks (loader.py) work them."""
     now = now or clock.now()
-    accounts = []
-    for code, username in CARRIER_DESKS.items():
-        if Carrier.objects.filter(code=code).exists():
-            _user, token = create_user(
-                username=username,
-                role=Role.CARRIER,
-                carrier=code,
-                password=DEMO_PASSWORD,
-                display_name=f"{code} 客服",
-            )
-            accounts.append((username, code, token))
     in_transit = list(
         Order.objects.filter(
             shipped_at__isnull=False,
@@ -114,4 +99,4 @@ def load(now: dt.datetime | None = None) -> TicketSummary:
             now=now,
             conversation_id=conversation.public_id,
         )
-    return TicketSummary(tickets=count, accounts=accounts)
+    return TicketSummary(tickets=count)

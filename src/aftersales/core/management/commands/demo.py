@@ -37,14 +37,18 @@ class Command(BaseCommand):
         self.stdout.write(f"Loaded {extra.tickets} tickets and a chat handed over to an agent.")
         self.stdout.write(f"Demo accounts (password {DEMO_PASSWORD}):")
         width = max(len(a.username) for a in summary.accounts)
-        shop_width = max(len(a.shop or "-") for a in summary.accounts)
-        self.stdout.write(f"{'username':<{width}}  {'role':<8}  {'shop':<{shop_width}}  token")
+        link = "shop or carrier"
+        link_width = max(len(link), *(len(a.shop or "-") for a in summary.accounts))
+        self.stdout.write(
+            f"{'username':<{width}}  {'role':<8}  {link:<{link_width}}  "
+            "API token (send it as: Authorization: Bearer <token>)"
+        )
         for account in summary.accounts:
             self.stdout.write(
                 f"{account.username:<{width}}  {account.role:<8}  "
-                f"{account.shop or '-':<{shop_width}}  {account.token}"
+                f"{account.shop or '-':<{link_width}}  {account.token}"
             )
-        for username, carrier, token in extra.accounts:
-            self.stdout.write(
-                f"{username:<{width}}  {'carrier':<8}  {carrier:<{shop_width}}  {token}"
-            )
+        self.stdout.write(
+            "Sign in at the console with any username above; the API tokens are shown only "
+            "now (each account can issue new ones on its profile page)."
+        )
