@@ -203,7 +203,10 @@ def test_the_extraction_finds_what_the_consoles_and_services_say():
     assert (None, "Waiting for the merchant") in used  # cases/presentation.py
     assert (None, "Unknown action %(a)s.") in used  # cases/engine.py
     assert (None, "Workbench") in used  # web/templates/web/base.html
-    assert (None, "if nobody acts by %(due)s, %(outcome)s") in used  # a blocktranslate
+    assert (
+        None,
+        "By the platform's rules, if %(who)s does not act by %(due)s, %(outcome)s.",
+    ) in used  # a blocktranslate
     assert len(used) > 250
 
 
@@ -413,7 +416,7 @@ PAGES = {
             (">进行中的申请: ", ">Open request: "),
             (">可申请</span>", ">Available</span>"),
             (">售后类型</label>", ">Request type</label>"),
-            (">图片凭证（最多 9 张）</label>", ">Photos (up to 9)</label>"),
+            (">图片凭证</label>", ">Photos</label>"),
             (
                 '<option value="no_reason">七天无理由退货</option>',
                 '<option value="no_reason">Seven-day no-reason return</option>',
@@ -432,8 +435,9 @@ PAGES = {
             ),
             ("<h2>下一步</h2>", "<h2>What happens next</h2>"),
             (
-                "若 {due} 前无人处理，视为商家同意",
-                "if nobody acts by {due}, the merchant is deemed to agree",
+                "按平台规则，若您在 {due} 前未处理，视为商家同意。",
+                "By the platform's rules, if you do not act by {due}, "
+                "the merchant is deemed to agree.",
             ),
             ("<summary>同意</summary>", "<summary>Agree</summary>"),
             ("<summary>拒绝</summary>", "<summary>Refuse</summary>"),

@@ -124,7 +124,7 @@ def test_stale_version_is_refused_on_the_page(market, travel):
     case = file_repair(market, market.order())
     merchant = signed_in(market.merchant.user)
     response = merchant.post(f"/cases/{case.case_no}/act/agree/", {"version": case.version - 1 + 5})
-    assert response.status_code == 422
+    assert response.status_code == 409
     case.refresh_from_db()
     assert case.status == "awaiting_merchant"
 

@@ -25,6 +25,8 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "image/webp": (b"RIFF",),
     "application/pdf": (b"%PDF-",),
 }
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+DOCUMENT_TYPES = (*PHOTO_TYPES, "application/pdf")
 
 
 def _sniff(head: bytes) -> str | None:
@@ -44,7 +46,9 @@ def store(
     now: dt.datetime,
     field: str = "photos",
 ) -> list[Attachment]:
-    """Check and store up to nine files; nothing is stored if any one is refused."""
+    """Check and store up to nine files; nothing is stored if any one is refused. Photos
+    (the "photos" field) are images only; other fields take a PDF too."""
+    photos_only = field == "photos"
     if len(files) > MAX_FILES:
         raise BadRequest(_("At most %(n)d files.") % {"n": MAX_FILES}, field=field)
     checked: list[tuple[UploadedFile, bytes, str]] = []
@@ -55,6 +59,11 @@ def store(
             )
         content = upload.read()
         content_type = _sniff(content[:16])
+        if photos_only and content_type not in PHOTO_TYPES:
+            raise BadRequest(
+                _("%(name)s is not a JPEG, PNG, GIF or WebP photo.") % {"name": upload.name},
+                field=field,
+            )
         if content_type is None:
             raise BadRequest(
                 _("%(name)s is not a JPEG, PNG, GIF, WebP image or a PDF.") % {"name": upload.name},

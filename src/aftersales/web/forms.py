@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.cases import attachments
 from aftersales.cases.models import Case, Reason
 from aftersales.cases.presentation import OUTCOME_LABELS, REASON_LABELS, TYPE_LABELS
 from aftersales.cases.workflows import workflow_for
@@ -21,8 +22,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+    """Up to nine files of `types` (what the server's sniffer accepts for the field)."""
+
+    def __init__(self, *args, types: tuple[str, ...] = attachments.PHOTO_TYPES, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(types)}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -41,8 +44,16 @@ class CaseRequestForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    amount = YuanField(label=_("Amount (yuan, optional)"), required=False)
-    photos = MultipleFileField(label=_("Photos (up to 9)"), required=False)
+    amount = YuanField(
+        label=_("Refund amount"),
+        required=False,
+        help_text=_("In yuan, e.g. 12.50; leave empty for the whole amount."),
+    )
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 9 photos (JPEG, PNG, GIF or WebP), at most 5 MB each."),
+    )
 
     def __init__(self, *args, eligible_types: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,9 +89,9 @@ def _field_for(name: str, case: Case) -> forms.Field:
             label=_("Return address"), max_length=300, initial=case.shop.return_address
         )
     if name == "return_shipping_fen":
-        return YuanField(label=_("Return shipping paid (yuan)"))
+        return YuanField(label=_("Return shipping paid"), help_text=_("In yuan, e.g. 12.50."))
     if name == "amount_fen":
-        return YuanField(label=_("Amount (yuan)"))
+        return YuanField(label=_("Refund amount"), help_text=_("In yuan, e.g. 12.50."))
     if name == "result":
         return forms.ChoiceField(
             label=_("Result"),
@@ -90,7 +101,9 @@ def _field_for(name: str, case: Case) -> forms.Field:
             ],
         )
     if name == "remaining_hours":
-        return forms.IntegerField(label=_("Hours left (at least 24)"), min_value=0, max_value=48)
+        return forms.IntegerField(
+            label=_("Hours left"), help_text=_("At least 24."), min_value=0, max_value=48
+        )
     if name == "outcome":
         outcomes = [
             t.when["outcome"] for t in workflow_for(case.type).transitions if t.action == "rule"
@@ -101,7 +114,11 @@ def _field_for(name: str, case: Case) -> forms.Field:
             initial=case.recommended_outcome or None,
         )
     if name == "evidence":
-        return MultipleFileField(label=_("Evidence (photos or PDF)"))
+        return MultipleFileField(
+            label=_("Evidence"),
+            types=attachments.DOCUMENT_TYPES,
+            help_text=_("Up to 9 photos or PDF files, at most 5 MB each."),
+        )
     raise KeyError(name)
 
 

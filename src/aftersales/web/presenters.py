@@ -16,9 +16,11 @@ from aftersales.cases.presentation import (
     DEFAULT_OUTCOME_LABELS,
     OUTCOME_LABELS,
     REASON_LABELS,
+    ROLE_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
 )
+from aftersales.cases.workflows import workflow_for
 from aftersales.catalog.models import Carrier
 from aftersales.core import clock
 from aftersales.core.eventlog import verify_chain
@@ -39,6 +41,9 @@ class Countdown:
     default_outcome: str
     rule: str
     seconds_left: int
+    # Who may act before the deadline does (not `system`), and how the page names them.
+    party: str = ""
+    party_name: str = ""
 
     @property
     def urgency(self) -> str:
@@ -49,25 +54,47 @@ class Countdown:
         return "calm"
 
 
-def countdowns(deadlines: list[Deadline], now: dt.datetime) -> list[Countdown]:
-    return [
-        Countdown(
-            name=d.name,
-            due_at=d.due_at,
-            default_action=d.action,
-            default_outcome=str(DEFAULT_OUTCOME_LABELS.get(d.action, d.action)),
-            rule=d.rule,
-            seconds_left=int((d.due_at - now).total_seconds()),
+# How a countdown names the party who may still act ("if the merchant does not act by …").
+PARTY_NAMES = {
+    "consumer": _("the buyer"),
+    "merchant": _("the merchant"),
+    "agent": _("the platform"),
+}
+
+
+def _acting_party(case_type: str, deadline: Deadline) -> str:
+    """The person whose move the deadline's default outcome stands in for, if any."""
+    for transition in workflow_for(case_type).transitions_for(deadline.action, deadline.in_status):
+        people = [p for p in transition.by if p != "system"]
+        if people:
+            return people[0]
+    return ""
+
+
+def countdowns(deadlines: list[Deadline], now: dt.datetime, case_type: str = "") -> list[Countdown]:
+    shown = []
+    for d in deadlines:
+        party = _acting_party(case_type, d) if case_type else ""
+        shown.append(
+            Countdown(
+                name=d.name,
+                due_at=d.due_at,
+                default_action=d.action,
+                default_outcome=str(DEFAULT_OUTCOME_LABELS.get(d.action, d.action)),
+                rule=d.rule,
+                seconds_left=int((d.due_at - now).total_seconds()),
+                party=party,
+                party_name=str(PARTY_NAMES.get(party, "")),
+            )
         )
-        for d in deadlines
-    ]
+    return shown
 
 
 @dataclass
 class TimelineEntry:
     seq: int
     at: dt.datetime
-    actor: str
+    actor: str  # who acted, as the viewer knows them: you, the merchant, the platform…
     action: str
     label: str
     details: list[str]
@@ -82,7 +109,7 @@ _RESULT_LABELS = {
 }
 
 
-def _details(data: dict[str, Any], carriers: dict[str, str]) -> list[str]:
+def _details(data: dict[str, Any], carriers: dict[str, str], *, with_rule: bool) -> list[str]:
     """The facts of one event worth showing, in words rather than codes."""
     details: list[str] = []
     if data.get("to") and data.get("to") != data.get("from"):
@@ -98,20 +125,47 @@ def _details(data: dict[str, Any], carriers: dict[str, str]) -> list[str]:
         details.append(carriers.get(data["carrier"], data["carrier"]))
     details.extend(str(data[key]) for key in _TEXT_KEYS if data.get(key))
     details.extend(yuan(data[key]) for key in _MONEY_KEYS if data.get(key))
-    if data.get("rule"):
+    if with_rule and data.get("rule"):
         details.append(f"{_('rule')} {data['rule']}")
     return details
 
 
-def timeline(events: list[Event], carriers: dict[str, str]) -> list[TimelineEntry]:
+# Who acted, by their part in the case; people other than the viewer are not named.
+ACTOR_LABELS = {
+    "consumer": ROLE_LABELS["consumer"],
+    "merchant": ROLE_LABELS["merchant"],
+    "carrier": ROLE_LABELS["carrier"],
+    "agent": ROLE_LABELS["agent"],
+    "admin": ROLE_LABELS["agent"],
+}
+
+
+def actor_names(events: list[Event], viewer: User) -> dict[str, str]:
+    """Each event actor's name as `viewer` reads it: you, the consumer, the merchant…"""
+    usernames = {event.actor for event in events} - {"system"}
+    roles = dict(User.objects.filter(username__in=usernames).values_list("username", "role"))
+    names = {name: str(ACTOR_LABELS.get(roles.get(name, ""), _("Someone"))) for name in usernames}
+    if viewer.username in names:
+        names[viewer.username] = str(_("You"))
+    return names
+
+
+def timeline(
+    events: list[Event],
+    carriers: dict[str, str],
+    *,
+    actors: dict[str, str] | None = None,
+    with_rule: bool = False,
+) -> list[TimelineEntry]:
+    actors = actors or {}
     return [
         TimelineEntry(
             seq=event.seq,
             at=event.at,
-            actor=event.actor,
+            actor=actors.get(event.actor, event.actor),
             action=event.action,
             label=str(ACTION_LABELS.get(event.action, event.action)),
-            details=_details(event.data or {}, carriers),
+            details=_details(event.data or {}, carriers, with_rule=with_rule),
             is_system=event.actor == "system",
         )
         for event in events
@@ -124,6 +178,7 @@ def case_context(
     """Everything the case page shows to `user` (who can see the case)."""
     now = clock.now()
     party = party_of(user, case)
+    staff = user.role in ("agent", "admin")
     pending = list(
         Deadline.objects.filter(
             subject_kind="case", subject_id=case.id, status=DeadlineStatus.PENDING
@@ -152,8 +207,12 @@ def case_context(
         "status_label": STATUS_LABELS.get(case.status, case.status),
         "reason_label": REASON_LABELS.get(case.reason, case.reason),
         "recommended_label": OUTCOME_LABELS.get(case.recommended_outcome, ""),
-        "countdowns": countdowns(pending, now),
-        "timeline": timeline(events, carrier_names),
+        "countdowns": countdowns(pending, now, case.type),
+        "timeline": timeline(
+            events, carrier_names, actors=actor_names(events, user), with_rule=staff
+        ),
+        # Rule clauses are for the platform's staff; everyone else reads what they mean.
+        "show_rules": staff,
         "action_forms": action_forms,
         "attachments": list(Attachment.objects.filter(case=case).order_by("id")),
     }

@@ -9,6 +9,7 @@ from aftersales.web.views import (
     inbox,
     merchant,
     platform,
+    site,
     tickets,
 )
 
@@ -16,6 +17,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", account.home, name="home"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("login/", account.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
     path("account/", account.profile, name="profile"),

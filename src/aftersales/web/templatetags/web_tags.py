@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 
+from aftersales.assistant.presentation import emotion_label
 from aftersales.core import clock
 from aftersales.core.money import yuan as fen_to_yuan
 
@@ -16,6 +17,12 @@ def yuan(amount_fen: int | None) -> str:
         return ""
     sign = "-" if amount_fen < 0 else ""
     return f"{sign}¥{fen_to_yuan(abs(amount_fen))}"
+
+
+@register.filter
+def emotion(score: int | None) -> str:
+    """An emotion score (0–100) in words."""
+    return emotion_label(score)
 
 
 @register.filter

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from aftersales.assistant import handover, services, suggestions
 from aftersales.assistant.models import Conversation
+from aftersales.assistant.presentation import HANDOVER_REASON_LABELS, INTENT_LABELS
 from aftersales.core.errors import DomainError
 from aftersales.web.access import role_required
 from aftersales.web.requests import AuthedRequest
@@ -67,7 +68,15 @@ def restart(request: AuthedRequest) -> HttpResponse:
 
 @role_required("agent", "admin")
 def agent_queue(request: AuthedRequest) -> HttpResponse:
-    return render(request, "web/assistant/queue.html", {"conversations": handover.queue()[:100]})
+    return render(
+        request,
+        "web/assistant/queue.html",
+        {
+            "conversations": handover.queue()[:100],
+            "reason_labels": HANDOVER_REASON_LABELS,
+            "intent_labels": INTENT_LABELS,
+        },
+    )
 
 
 @role_required("agent", "admin")
@@ -97,6 +106,8 @@ def agent_chat(request: AuthedRequest, public_id: str) -> HttpResponse:
             "chat": conversation.messages.order_by("id"),
             "suggestions": suggestions.for_conversation(conversation),
             "error": error,
+            "reason_labels": HANDOVER_REASON_LABELS,
+            "intent_labels": INTENT_LABELS,
         },
         status=422 if error else 200,
     )

@@ -15,12 +15,14 @@ from aftersales.cases.attachments import file_path
 from aftersales.cases.models import Attachment
 from aftersales.cases.presentation import ACTION_LABELS
 from aftersales.core.errors import DomainError, NotFound
+from aftersales.web.errors import add_to_form, stale_message
 from aftersales.web.forms import ActionForm
 from aftersales.web.presenters import case_context
 from aftersales.web.requests import AuthedRequest
 
 
 def _render_case(request: AuthedRequest, case, *, forms=None, status: int = 200) -> HttpResponse:
+    # htmx swaps the panel on 409 and 422 too (static/web/app.js).
     context = case_context(
         case, request.user, forms=forms, with_chain=request.user.role in ("agent", "admin")
     )
@@ -59,8 +61,13 @@ def case_action(request: AuthedRequest, case_no: str, action: str) -> HttpRespon
                 evidence_files=form.cleaned_data.get("evidence") or None,
             )
         except DomainError as error:
-            target = error.field if error.field in form.fields else None
-            form.add_error(target, error.message)
+            if error.code == "stale_version":
+                # Another tab or person acted since this form was shown: say what the case
+                # is now, with the fresh panel, and keep nothing of the old form.
+                case.refresh_from_db()
+                messages.error(request, stale_message(case))
+                return _render_case(request, case, status=409)
+            add_to_form(form, error, case=case)
         else:
             messages.success(request, _("%(a)s: done.") % {"a": ACTION_LABELS.get(action, action)})
             if request.htmx:
@@ -69,7 +76,7 @@ def case_action(request: AuthedRequest, case_no: str, action: str) -> HttpRespon
             return redirect("web:case", case_no=case_no)
     # Keep what the person typed: the same form, with its errors, on the case page.
     case.refresh_from_db()
-    return _render_case(request, case, forms={action: form}, status=200 if request.htmx else 422)
+    return _render_case(request, case, forms={action: form}, status=422)
 
 
 @login_required

@@ -15,6 +15,7 @@ from aftersales.core.errors import DomainError
 from aftersales.ledger.models import Coupon
 from aftersales.orders.models import Order, OrderItem
 from aftersales.web.access import role_required
+from aftersales.web.errors import add_to_form
 from aftersales.web.forms import CaseRequestForm
 from aftersales.web.requests import AuthedRequest
 
@@ -101,8 +102,7 @@ def order_detail(request: AuthedRequest, order_sn: str) -> HttpResponse:
                 photos=form.cleaned_data["photos"],
             )
         except DomainError as error:
-            field = {"amount_fen": "amount"}.get(error.field or "", error.field)
-            form.add_error(field if field in form.fields else None, error.message)
+            add_to_form(form, error, fields={"amount_fen": "amount"})
         else:
             return redirect("web:case", case_no=case.case_no)
     return render(

@@ -20,7 +20,7 @@ from aftersales.web.requests import AuthedRequest
 
 @login_required
 def inbox(request: AuthedRequest) -> HttpResponse:
-    rows = Notification.objects.filter(recipient=request.user).order_by("-id")
+    rows = Notification.objects.filter(recipient=request.user).order_by("-created_at", "-id")
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     return render(request, "web/inbox.html", {"page": page})
 

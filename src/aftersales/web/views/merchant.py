@@ -51,11 +51,24 @@ def bulk_agree(request: AuthedRequest) -> HttpResponse:
     case_nos = request.POST.getlist("case_no")[:100]
     done, failed = [], []
     for case_no in case_nos:
+        # Each row carries the version it was shown at: a case that changed since is skipped.
+        shown = request.POST.get(f"version-{case_no}", "")
         try:
-            services.perform_action(request.user, case_no=case_no, action="agree", fields_in={})
+            services.perform_action(
+                request.user,
+                case_no=case_no,
+                action="agree",
+                fields_in={},
+                expected_version=int(shown) if shown.isdigit() else None,
+            )
             done.append(case_no)
         except DomainError as error:
-            failed.append(f"{case_no}: {error.message}")
+            why = (
+                _("This case has changed since the page was shown; it was skipped.")
+                if error.code == "stale_version"
+                else error.message
+            )
+            failed.append(_("%(case)s: %(message)s") % {"case": case_no, "message": why})
     if done:
         messages.success(request, _("Agreed %(n)d cases.") % {"n": len(done)})
     for line in failed:
@@ -70,7 +83,11 @@ def ledger_page(request: AuthedRequest) -> HttpResponse:
     _shop_id(request)
     shop = request.user.shop
     assert shop is not None
-    entries = LedgerEntry.objects.filter(shop=shop).select_related("case").order_by("-id")
+    entries = (
+        LedgerEntry.objects.filter(shop=shop)
+        .select_related("case")
+        .order_by("-created_at", "-id")  # newest first; ties in the order they were written
+    )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(
         request,

@@ -22,6 +22,15 @@
   tick();
   setInterval(tick, 1000);
   document.addEventListener("htmx:afterSwap", tick);
+  // A refused form (422) and a stale one (409) come back as the panel to show, with its
+  // message: swap them like a success rather than dropping them as errors.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    const status = e.detail.xhr.status;
+    if (status === 409 || status === 422) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-select-all]")) {
       document.querySelectorAll("input[name=case_no]").forEach(function (box) { box.checked = e.target.checked; });
