@@ -145,7 +145,10 @@ def test_repeat_contacts_within_30_days_raise_the_priority(market, travel):
     travel.to(T0 - dt.timedelta(days=1))
     second = consumer_ticket(market, "inquiry", "invoice")
     travel.to(T0)
-    other = open_ticket(market.other_consumer, type="complaint", subtype="broken_promise")
+    theirs = market.order(consumer=market.other_consumer.user)
+    other = open_ticket(
+        market.other_consumer, type="complaint", subtype="broken_promise", order_sn=theirs.order_sn
+    )
 
     # then the first two were not repeats (0 and 1 earlier contacts), the other consumer's
     # neither, and the third contact is raised one step (P4 inquiry -> P3)
@@ -373,8 +376,7 @@ def test_platform_tickets_go_to_the_least_busy_available_agent(market, travel):
     off_agent.user.save()
 
     assigned = [
-        routed(open_ticket(market.consumer, type="complaint", subtype="service_attitude"))[3]
-        for _ in range(3)
+        routed(consumer_ticket(market, "complaint", "service_attitude"))[3] for _ in range(3)
     ]
 
     assert assigned == [
@@ -458,7 +460,6 @@ def test_assigning_to_staff_outside_the_ticket_is_refused(market, travel):
         (market.merchant, market.other_merchant.user.username),  # another shop
         (market.merchant, market.agent.user.username),  # a shop hands over only in the shop
         (market.merchant, carrier_staff.user.username),
-        (carrier_staff, market.merchant.user.username),
         (market.agent, other_carrier_staff.user.username),  # another carrier
         (market.agent, market.consumer.user.username),  # not staff
         (market.agent, retired.user.username),  # deactivated
@@ -474,6 +475,11 @@ def test_assigning_to_staff_outside_the_ticket_is_refused(market, travel):
                 "field": "assignee",
             }
         }
+    # the carrier has a task on the shop's ticket but does not hand the ticket on (issue 8)
+    response = carrier_staff.post(
+        f"/tickets/{no}/actions/assign", {"assignee": market.merchant.user.username}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (403, "not_owner")
     # the consumer may not assign; after resolution nobody may
     response = market.consumer.post(
         f"/tickets/{no}/actions/assign", {"assignee": market.merchant.user.username}

@@ -203,8 +203,8 @@ def test_only_consumers_and_agents_open_tickets(market, travel, role):
             {"type": "quality", "subtype": "faulty"},
             400,
             {
-                "code": "bad_request",
-                "message": "A logistics or quality ticket needs its order.",
+                "code": "order_needed",
+                "message": "This kind of ticket is about an order: open it from the order.",
                 "field": "order_sn",
             },
         ),
@@ -500,7 +500,12 @@ def test_the_list_filters_by_status_type_and_escalation(market, travel):
         market.consumer, type="quality", subtype="faulty", order_sn=market.order().order_sn
     )["ticket_no"]
     inquiry = created(market.consumer, type="inquiry", subtype="invoice")["ticket_no"]
-    complaint = created(market.consumer, type="complaint", subtype="broken_promise")["ticket_no"]
+    complaint = created(
+        market.consumer,
+        type="complaint",
+        subtype="broken_promise",
+        order_sn=market.order().order_sn,
+    )["ticket_no"]
     ok(act(market.merchant, quality, "resolve", {"resolution": "已换新"}))
     ok(act(market.agent, complaint, "escalate", {"reason": "用户多次投诉"}))
 
@@ -547,6 +552,8 @@ def test_an_unknown_type_filter_is_400_as_for_cases(market, travel):
 # --- allowed_actions ------------------------------------------------------------------------------
 
 STAFF_OPEN = ["reply", "request_info", "complete_task", "assign", "escalate", "resolve"]
+# A party with a task on a ticket another team owns works its task (issue 8, item 6).
+PARTY_OPEN = ["reply", "request_info", "complete_task", "escalate"]
 
 
 def test_allowed_actions_depend_on_the_party_and_the_status(market, travel):
@@ -561,18 +568,20 @@ def test_allowed_actions_depend_on_the_party_and_the_status(market, travel):
 
     # open
     assert allowed(market.consumer, no) == ["reply"]
-    for staff in (market.merchant, carrier_staff, market.agent, market.admin):
-        assert allowed(staff, no) == STAFF_OPEN
+    for staff in (market.merchant, market.agent, market.admin):
+        assert allowed(staff, no) == STAFF_OPEN  # the shop's team owns it
+    assert allowed(carrier_staff, no) == PARTY_OPEN
     assert allowed(market.merchant, quality) == [*STAFF_OPEN, "convert"]
     assert allowed(market.agent, quality) == [*STAFF_OPEN, "convert"]
     assert allowed(market.consumer, quality) == ["reply"]
 
-    # escalated: nobody escalates again
+    # escalated: nobody escalates again, and the platform owns it now
     ok(act(carrier_staff, no, "escalate", {}))
-    assert allowed(market.merchant, no) == [a for a in STAFF_OPEN if a != "escalate"]
+    assert allowed(market.merchant, no) == [a for a in PARTY_OPEN if a != "escalate"]
+    assert allowed(market.agent, no) == [a for a in STAFF_OPEN if a != "escalate"]
 
     # resolved: the consumer and the platform close or reopen, the staff of the parties wait
-    ok(act(carrier_staff, no, "resolve", {"resolution": "已派送"}))
+    ok(act(market.agent, no, "resolve", {"resolution": "已派送"}))
     assert allowed(market.consumer, no) == ["close", "reopen"]
     assert allowed(market.agent, no) == ["close", "reopen"]
     assert allowed(market.merchant, no) == []

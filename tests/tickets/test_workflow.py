@@ -111,9 +111,9 @@ def test_a_logistics_ticket_goes_through_every_status(market, travel):
     body = act(market.consumer, no, "reply", {"body": "地址是浦东新区世纪大道100号"})
     assert (body["status"], body["waiting_on"]) == ("in_progress", None)
 
-    # when the carrier resolves it, and the consumer closes it
+    # when the shop, whose team it is, resolves it, and the consumer closes it
     travel.by(hours=1)
-    body = act(carrier_staff, no, "resolve", {"resolution": "包裹已重新派送"})
+    body = act(market.merchant, no, "resolve", {"resolution": "包裹已重新派送"})
     assert (body["status"], body["resolution"], body["resolved_at"]) == (
         "resolved",
         "包裹已重新派送",
@@ -138,7 +138,7 @@ def test_a_logistics_ticket_goes_through_every_status(market, travel):
         (carrier_staff.user.username, "request_info", "in_progress", "waiting"),
         (market.merchant.user.username, "reply", "waiting", None),
         (market.consumer.user.username, "reply", "waiting", "in_progress"),
-        (carrier_staff.user.username, "resolve", "in_progress", "resolved"),
+        (market.merchant.user.username, "resolve", "in_progress", "resolved"),
         (market.consumer.user.username, "close", "resolved", "closed"),
     ]
     assert pending(no) == []
@@ -155,7 +155,9 @@ def test_each_party_completes_its_own_task(market, travel):
     assert all(t.due_at == T0 + dt.timedelta(hours=12) for t in tasks.values())
 
     # the carrier cannot complete the shop's task
-    status, error = refused(carrier_staff, no, "complete_task", {"task_id": tasks["shop"].id})
+    status, error = refused(
+        carrier_staff, no, "complete_task", {"task_id": tasks["shop"].id, "body": "已处理"}
+    )
     assert (status, error["error"]["code"], error["error"]["field"]) == (
         404,
         "not_found",
@@ -164,7 +166,9 @@ def test_each_party_completes_its_own_task(market, travel):
 
     # when the carrier completes its own
     travel.by(hours=2)
-    body = act(carrier_staff, no, "complete_task", {"task_id": tasks["carrier"].id})
+    body = act(
+        carrier_staff, no, "complete_task", {"task_id": tasks["carrier"].id, "body": "包裹在杭州"}
+    )
 
     # then its task is done, the shop's is not
     assert body["tasks"] == [
@@ -178,13 +182,25 @@ def test_each_party_completes_its_own_task(market, travel):
     ]
     tasks["shop"].refresh_from_db()
     assert tasks["shop"].done_at is None
+    message = TicketMessage.objects.get(ticket__ticket_no=no)
+    assert (message.party, message.body) == ("carrier", "包裹在杭州")
     assert events(no)[-1] == (
         carrier_staff.user.username,
         "complete_task",
-        {"from": "open", "party": "carrier", "task_id": tasks["carrier"].id},
+        {
+            "from": "open",
+            "to": "in_progress",
+            "party": "carrier",
+            "task_id": tasks["carrier"].id,
+            "message_id": message.id,
+            "internal": False,
+            "first_response": True,
+        },
     )
     # a second time is a conflict
-    status, error = refused(carrier_staff, no, "complete_task", {"task_id": tasks["carrier"].id})
+    status, error = refused(
+        carrier_staff, no, "complete_task", {"task_id": tasks["carrier"].id, "body": "再报一次"}
+    )
     assert (status, error["error"]["code"]) == (409, "task_done")
     assert [a for _actor, a, _d in events(no)] == ["create", "complete_task"]
 

@@ -26,6 +26,8 @@ class TicketTransition:
     optional: tuple[str, ...] = ()
     guard: str | None = None
     only_types: tuple[str, ...] = field(default=())
+    # (field, shortest, longest) for texts that have their own bounds (the default: 1 to 5000)
+    text_limits: tuple[tuple[str, int, int], ...] = ()
 
 
 TRANSITIONS: tuple[TicketTransition, ...] = (
@@ -35,8 +37,18 @@ TRANSITIONS: tuple[TicketTransition, ...] = (
     TicketTransition(
         "request_info", ("open", "in_progress", "waiting"), "waiting", STAFF, ("from_party", "body")
     ),
-    TicketTransition("complete_task", OPEN_STATUSES, None, STAFF, ("task_id",), ("body",)),
-    TicketTransition("assign", OPEN_STATUSES, None, STAFF, ("assignee",)),
+    # A party completes its own task by saying what it found or did (issue 8, item 6).
+    TicketTransition(
+        "complete_task",
+        OPEN_STATUSES,
+        None,
+        STAFF,
+        ("task_id", "body"),
+        text_limits=(("body", 2, 2000),),
+    ),
+    # Only the ticket's owner (the platform, or the team it is routed to) hands it on, resolves
+    # it or turns it into a case: a party with a task on it does its task.
+    TicketTransition("assign", OPEN_STATUSES, None, STAFF, ("assignee",), guard="owner"),
     TicketTransition(
         "escalate",
         OPEN_STATUSES,
@@ -46,7 +58,7 @@ TRANSITIONS: tuple[TicketTransition, ...] = (
         ("reason",),
         guard="not_escalated",
     ),
-    TicketTransition("resolve", OPEN_STATUSES, "resolved", STAFF, ("resolution",)),
+    TicketTransition("resolve", OPEN_STATUSES, "resolved", STAFF, ("resolution",), guard="owner"),
     TicketTransition(
         "convert",
         OPEN_STATUSES,
@@ -54,6 +66,7 @@ TRANSITIONS: tuple[TicketTransition, ...] = (
         ("shop", "platform"),
         ("case_type",),
         (),
+        guard="owner",
         only_types=("quality",),
     ),
     TicketTransition("close", ("resolved",), "closed", ("consumer", "platform", "system")),

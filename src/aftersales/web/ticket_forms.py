@@ -40,18 +40,27 @@ class TicketActionForm(forms.Form):
         assert transition is not None
         self.action = action
         names = list(transition.fields) + list(transition.optional)
+        limits = {name: (low, high) for name, low, high in transition.text_limits}
         for name in names:
-            field = self._field(name, ticket, party)
+            field = self._field(name, ticket, party, limits.get(name, (1, 5000)))
             if field is not None:
                 field.required = name in transition.fields
                 self.fields[name] = field
         self.fields["version"].initial = ticket.version
 
     @staticmethod
-    def _field(name: str, ticket: Ticket, party: str) -> forms.Field | None:
+    def _field(
+        name: str, ticket: Ticket, party: str, limits: tuple[int, int]
+    ) -> forms.Field | None:
         if name in ("body", "resolution", "reason"):
             labels = {"body": _("Message"), "resolution": _("Resolution"), "reason": _("Reason")}
-            return forms.CharField(label=labels[name], max_length=5000, widget=_TEXT)
+            low, high = limits
+            return forms.CharField(
+                label=labels[name],
+                min_length=low,
+                max_length=high,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
         if name == "internal":
             if party == "consumer":
                 return None

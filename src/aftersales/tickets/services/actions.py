@@ -40,10 +40,17 @@ def _check_fields(transition: TicketTransition, fields: dict[str, Any]) -> dict[
     for name in transition.fields:
         if fields.get(name) in (None, ""):
             raise BadRequest(_("%(f)s is required.") % {"f": name}, field=name)
-    for name in ("body", "resolution", "reason"):
+    limits = {name: (1, 5000) for name in ("body", "resolution", "reason")}
+    limits.update({name: (low, high) for name, low, high in transition.text_limits})
+    for name, (low, high) in limits.items():
         value = fields.get(name)
-        if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= 5000):
-            raise BadRequest(_("%(f)s must be 1 to 5000 characters.") % {"f": name}, field=name)
+        if value is not None and (not isinstance(value, str) or not low <= len(value) <= high):
+            raise BadRequest(
+                _("%(f)s must be %(low)d to %(high)d characters.")
+                % {"f": name, "low": low, "high": high},
+                field=name,
+                params={"min_length": low, "max_length": high},
+            )
     return fields
 
 
@@ -56,6 +63,11 @@ def _select(ticket: Ticket, party: str | None, action: str) -> TicketTransition:
     if party is None or party not in transition.by:
         raise Forbidden(
             _("You may not take the action %(a)s.") % {"a": action}, code="forbidden_party"
+        )
+    if transition.guard == "owner" and not owns(ticket, party):
+        raise Forbidden(
+            _("Only the team handling this ticket may do that; your part is your task."),
+            code="not_owner",
         )
     if transition.only_types and ticket.type not in transition.only_types:
         raise Conflict(
@@ -79,13 +91,22 @@ def allowed_actions(ticket: Ticket, party: str | None) -> list[str]:
         and party != "system"
         and ticket.status in t.sources
         and (not t.only_types or ticket.type in t.only_types)
-        and _guard_ok(t, ticket, clock.now())
+        and _guard_ok(t, ticket, clock.now(), party)
     ]
 
 
-def _guard_ok(transition: TicketTransition, ticket: Ticket, now: dt.datetime) -> bool:
+def owns(ticket: Ticket, party: str | None) -> bool:
+    """The platform owns every ticket; a shop or carrier the one routed (or assigned) to it."""
+    return party == "platform" or (party in ("shop", "carrier") and ticket.team == party)
+
+
+def _guard_ok(
+    transition: TicketTransition, ticket: Ticket, now: dt.datetime, party: str | None
+) -> bool:
     if transition.guard == "not_escalated":
         return not ticket.escalated
+    if transition.guard == "owner":
+        return owns(ticket, party)
     if transition.guard == "within_reopen_window":
         return ticket.resolved_at is not None and now <= REOPEN_WITHIN.due(ticket.resolved_at)
     return True
@@ -113,7 +134,7 @@ def perform(
         party = party_of(actor, ticket)
         transition = _select(ticket, party, action)
         cleaned = _check_fields(transition, dict(fields))
-        if not _guard_ok(transition, ticket, now):
+        if not _guard_ok(transition, ticket, now, party):
             raise Conflict(
                 _("Action %(a)s is not possible on this ticket now.") % {"a": action},
                 code="guard_failed",
@@ -138,7 +159,7 @@ def fire_deadline(deadline: Deadline, now: dt.datetime) -> bool:
     if (
         transition is None
         or ticket.status not in transition.sources
-        or not _guard_ok(transition, ticket, now)
+        or not _guard_ok(transition, ticket, now, "system")
     ):
         deadlines.cancel(deadline)  # a breach on an escalated ticket, a close after reopen…
         return True

@@ -10,15 +10,15 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from aftersales.catalog.models import Carrier, Shop
 from aftersales.core import clock, eventlog
-from aftersales.core.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from aftersales.core.errors import BadRequest, Conflict, Forbidden
 from aftersales.core.models import Role, User
 from aftersales.core.periods import local_date
 from aftersales.notify.tickets import ticket_changed
 from aftersales.orders.models import Order
 from aftersales.tickets import routing, sla
-from aftersales.tickets.models import SUBTYPES, Ticket, TicketTask, TicketType
+from aftersales.tickets.models import SUBTYPES, RoutingRule, Ticket, TicketTask, TicketType
+from aftersales.tickets.services.parties import resolve_parties
 
 SYSTEM_ACTOR = "system"
 
@@ -62,8 +62,9 @@ def create_ticket(
     monitor_key: str = "",
     now: dt.datetime | None = None,
 ) -> Ticket:
-    """Open a ticket. A consumer opens one on their own order; an agent or the monitoring job
-    (actor None) may name the shop and carrier directly."""
+    """Open a ticket. A consumer opens one on their own order (an inquiry may have none); an
+    agent or the monitoring job (actor None) may name the shop and carrier of a ticket without
+    an order. Parties and amount: `parties.resolve_parties`."""
     now = now or clock.now()
     if type not in TicketType.values:
         raise BadRequest(
@@ -80,37 +81,15 @@ def create_ticket(
     source = (
         "monitoring" if actor is None else ("consumer" if actor.role == Role.CONSUMER else "agent")
     )
-    order = None
-    if order_sn:
-        orders = Order.objects.select_related("shop", "carrier")
-        if actor is not None and actor.role == Role.CONSUMER:
-            orders = orders.filter(consumer_id=actor.id)
-        order = orders.filter(order_sn=order_sn).first()
-        if order is None:
-            raise NotFound(_("Order %(o)s not found.") % {"o": order_sn}, field="order_sn")
-    elif actor is not None and actor.role == Role.CONSUMER and type in ("logistics", "quality"):
-        raise BadRequest(_("A logistics or quality ticket needs its order."), field="order_sn")
-    shop_row = order.shop if order else (Shop.objects.filter(code=shop).first() if shop else None)
-    if shop and shop_row is None:
-        raise RuleViolation(
-            _("Unknown shop %(s)s.") % {"s": shop}, code="unknown_shop", field="shop"
-        )
-    carrier_row = None
-    if type == "logistics":
-        carrier_row = order.carrier if order else None
-        if carrier:
-            carrier_row = Carrier.objects.filter(code=carrier).first()
-            if carrier_row is None:
-                raise RuleViolation(
-                    _("Unknown carrier %(c)s.") % {"c": carrier},
-                    code="unknown_carrier",
-                    field="carrier",
-                )
-    consumer = (
-        order.consumer
-        if order
-        else (actor if actor is not None and actor.role == Role.CONSUMER else None)
+    parties = resolve_parties(
+        actor,
+        type=type,
+        order_sn=order_sn,
+        amount_fen=amount_fen,
+        shop=shop,
+        carrier=carrier,
     )
+    order = parties.order
     ticket = Ticket(
         ticket_no=_new_ticket_no(now),
         type=type,
@@ -120,17 +99,17 @@ def create_ticket(
         description=description,
         source=source,
         order=order,
-        consumer=consumer,
-        shop=shop_row,
-        carrier=carrier_row,
+        consumer=parties.consumer,
+        shop=parties.shop,
+        carrier=parties.carrier,
         region=region or (order.region if order else ""),
-        amount_fen=amount_fen if amount_fen is not None else (order.amount_fen if order else None),
+        amount_fen=parties.amount_fen,
         monitor_key=monitor_key,
         created_at=now,
         updated_at=now,
         team="platform",
     )
-    default_team = "shop" if shop_row else ("carrier" if carrier_row else "platform")
+    default_team = "shop" if parties.shop else ("carrier" if parties.carrier else "platform")
     chosen = routing.route(
         _facts(ticket, order, now), list(_active_rules()), default_team=default_team
     )
@@ -172,8 +151,6 @@ def create_ticket(
 
 
 def _active_rules():
-    from aftersales.tickets.models import RoutingRule
-
     return RoutingRule.objects.filter(active=True).order_by("position", "id")
 
 
