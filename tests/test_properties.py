@@ -379,7 +379,8 @@ class CaseHistories(RuleBasedStateMachine):
         body: dict[str, Any] = {"order_sn": order.order_sn, "type": case_type, "reason": reason}
         if amount is not None:
             body["amount_fen"] = amount
-        open_case = Case.objects.filter(order=order, type=case_type, is_open=True).exists()
+        # One open request per order item (every order here has one item).
+        open_case = Case.objects.filter(order=order, is_open=True).exists()
         before = world_state()
 
         caller = self.world.callers[who]
@@ -698,6 +699,11 @@ class CaseHistories(RuleBasedStateMachine):
             assert case.amount_fen > 0
             assert 0 <= case.refunded_fen <= case.amount_fen
             assert case.is_open == (case.status not in TERMINAL)
+            # its claims are open exactly while it is, and carry its money
+            claims = list(case.claims.all())
+            assert claims and all(c.is_open == case.is_open for c in claims)
+            assert sum(c.amount_fen for c in claims) == case.amount_fen
+            assert sum(c.refunded_fen for c in claims) == case.refunded_fen
             assert (case.closed_at is None) == case.is_open
             # The PDD code is the status's own, or the override of the transition that led here.
             assert chain[-1].data["to"] == case.status

@@ -588,25 +588,35 @@ def test_action_in_the_wrong_status_is_409_and_refunds_nothing_twice(market, tra
     assert db_case(case_no).version == 2
 
 
-def test_second_open_case_for_the_same_order_and_type_names_the_open_case(market, travel):
+def test_second_open_case_for_the_same_order_item_names_the_open_case(market, travel):
     order = market.order()
     case_no = file_case(market.consumer, order)["case_no"]
 
+    for type in ("refund_only", "repair"):
+        response = market.consumer.post(
+            "/cases", {"order_sn": order.order_sn, "type": type, "reason": "damaged"}
+        )
+        assert_error(
+            response,
+            409,
+            code="duplicate_case",
+            message=f"Case {case_no} is already open for 测试商品; wait until it ends before "
+            "asking again.",
+            field="order_sn",
+        )
+    # naming the item gives the same answer, on the field that named it
     response = market.consumer.post(
-        "/cases", {"order_sn": order.order_sn, "type": "refund_only", "reason": "damaged"}
+        "/cases",
+        {
+            "order_sn": order.order_sn,
+            "type": "repair",
+            "reason": "faulty",
+            "items": [{"sku": "SKU-1"}],
+        },
     )
-
-    assert_error(
-        response,
-        409,
-        code="duplicate_case",
-        message=f"Case {case_no} is already open for this order and type.",
-        field="order_sn",
-    )
+    assert response.status_code == 409
+    assert response.json()["error"]["field"] == "items"
     assert list(Case.objects.values_list("case_no", flat=True)) == [case_no]
-    # another type on the same order is a different case
-    file_case(market.consumer, order, type="repair", reason="faulty")
-    assert Case.objects.count() == 2
 
 
 def test_stale_if_match_is_409(market, travel):
@@ -746,7 +756,7 @@ def test_amount_above_the_order_is_amount_exceeds_order(market, travel):
         response,
         422,
         code="amount_exceeds_order",
-        message="amount_fen may not exceed 20000 fen, what is left of the order amount.",
+        message="The amount may not exceed ¥200.00, what the chosen items can still claim.",
         field="amount_fen",
     )
     assert Case.objects.count() == 0

@@ -6,8 +6,11 @@ order of 20000 fen in category 手机 received at 20:00 on 29 November.
 
 import pytest
 
+from aftersales.cases.models import Case, CaseItem
+from aftersales.core import clock
 from aftersales.core.eventlog import verify_chain
 from aftersales.core.models import Event
+from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.deadlines.sweeper import sweep
 from tests.scenarios.helpers import (
     OPENING_BALANCE_FEN,
@@ -245,30 +248,29 @@ def test_common_ruling_amounts_are_checked(market, travel, ruling, code):
     assert ledger(case_no) == []
 
 
-# --- one open case per order and type -------------------------------------------------------
+# --- one open request per order item --------------------------------------------------------
 
 
-def test_common_one_open_case_per_order_and_type(market, travel):
+def test_common_one_open_case_per_order_item(market, travel):
     # Given an open exchange on an order
     order = market.order()
     first = open_case(market, order, type="exchange")
-    # When the consumer files a second exchange on the same order
-    response = market.consumer.post(
-        "/cases", {"order_sn": order.order_sn, "type": "exchange", "reason": "damaged"}
-    )
-    # Then it is a conflict naming the open case
-    assert response.status_code == 409
-    error = response.json()["error"]
-    assert (error["code"], error["field"]) == ("duplicate_case", "order_sn")
-    assert first["case_no"] in error["message"]
+    # When the consumer files a second exchange, or any other type, on the same item
+    for type in ("exchange", "repair", "refund_only"):
+        response = market.consumer.post(
+            "/cases", {"order_sn": order.order_sn, "type": type, "reason": "damaged"}
+        )
+        # Then it is a conflict naming the open case
+        assert response.status_code == 409
+        error = response.json()["error"]
+        assert (error["code"], error["field"]) == ("duplicate_case", "order_sn")
+        assert first["case_no"] in error["message"]
     assert order.cases.count() == 1
-    # And another type on the same order is fine
-    assert open_case(market, order, type="repair")["status"] == "awaiting_merchant"
-    # And once the first exchange is closed a new one may be filed
+    # And once the first exchange is cancelled a new request may be filed
     act(market.consumer, first["case_no"], "cancel")
     second = open_case(market, order, type="exchange")
     assert second["case_no"] != first["case_no"]
-    assert order.cases.filter(type="exchange", is_open=True).count() == 1
+    assert order.cases.filter(is_open=True).count() == 1
 
 
 # --- money: amounts and refunding exactly once ---------------------------------------------
@@ -314,25 +316,65 @@ def test_common_refund_is_written_exactly_once(market, travel):
     assert balance(market.shop) == OPENING_BALANCE_FEN - 20000
 
 
-def test_common_an_order_is_never_refunded_twice_across_cases(market, travel):
-    # Given a refund-only and a return on the same order, both for the whole 20000 fen
+def test_common_a_refunded_item_takes_no_new_request(market, travel):
+    # Given a refund-only agreed on an order's only item
     order = market.order()
     refund_no = open_case(market, order, type="refund_only", reason="damaged")["case_no"]
-    return_no = case_in(market, "return_refund", "return_in_transit", order)["case_no"]
-    # When the refund-only is agreed
     act(market.merchant, refund_no, "agree")
-    # Then confirming the return cannot refund the order a second time
-    status, error = refused(market.merchant, return_no, "confirm_return")
-    assert (status, error["code"]) == (422, "order_already_refunded")
-    assert view(market, return_no)["status"] == "return_in_transit"
+    # Then no new case may be filed on it, whatever the type
+    for type in ("exchange", "return_refund", "refund_only"):
+        response = market.consumer.post(
+            "/cases", {"order_sn": order.order_sn, "type": type, "reason": "damaged"}
+        )
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "order_already_refunded"
+    assert order.cases.count() == 1
+    assert balance(market.shop) == OPENING_BALANCE_FEN - 20000
+
+
+def _as_if_filed_before_claims(case_no: str) -> None:
+    """Cases filed before claims were per item could share an item (the migration keeps the
+    older one's claim open): reproduce that state."""
+    CaseItem.objects.filter(case__case_no=case_no).update(is_open=False)
+
+
+def test_common_a_case_whose_money_went_elsewhere_closes_with_its_reason(market, travel):
+    # Given a return in transit and, from before claims were per item, a refund-only on the
+    # same item, both for the whole 20000 fen
+    order = market.order()
+    return_no = case_in(market, "return_refund", "return_in_transit", order)["case_no"]
+    _as_if_filed_before_claims(return_no)
+    refund_no = open_case(market, order, type="refund_only", reason="damaged")["case_no"]
+    # When the refund-only is agreed and the merchant then confirms the return
+    act(market.merchant, refund_no, "agree")
+    body = act(market.merchant, return_no, "confirm_return")
+    # Then the return closes, saying why, with no second refund and no action left
+    assert body["status"] == "closed"
+    assert body["allowed_actions"] == []
+    last = body["events"][-1]
+    assert (last["action"], last["data"]["reason"]) == ("close_settled", "money_already_returned")
     assert ledger(return_no) == []
     assert balance(market.shop) == OPENING_BALANCE_FEN - 20000
-    # And no new case may be filed on the fully refunded order
-    response = market.consumer.post(
-        "/cases", {"order_sn": order.order_sn, "type": "exchange", "reason": "damaged"}
-    )
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "order_already_refunded"
+
+
+def test_common_a_timer_whose_money_went_elsewhere_closes_the_case(market, travel):
+    # Given a refund-only waiting for the merchant and, from before claims were per item, a
+    # second one on the same item
+    order = market.order()
+    first = open_case(market, order, type="refund_only", reason="damaged")["case_no"]
+    _as_if_filed_before_claims(first)
+    second = open_case(market, order, type="refund_only", reason="damaged")["case_no"]
+    act(market.merchant, second, "agree")
+    # When the first one's merchant deadline passes
+    travel.by(hours=49)
+    result = sweep(now=clock.now())
+    # Then the case closes with its reason instead of failing on every sweep
+    assert (result.fired, result.failed) == (1, 0)
+    case = Case.objects.get(case_no=first)
+    assert (case.status, case.is_open) == ("closed", False)
+    assert not Deadline.objects.filter(subject_id=case.id, status=DeadlineStatus.PENDING).exists()
+    assert ledger(first) == []
+    assert balance(market.shop) == OPENING_BALANCE_FEN - 20000
 
 
 def test_common_a_later_case_defaults_to_what_is_left_of_the_order(market, travel):

@@ -34,7 +34,7 @@ def create_case(request: HttpRequest, response: HttpResponse, payload: CaseCreat
     user = request.auth  # type: ignore[attr-defined]
 
     def handler() -> tuple[int, dict]:
-        case = services.create_case(user, **payload.model_dump())
+        case = services.create_case(user, **payload.model_dump(exclude_none=False))
         return 201, queries.get_case_body(user, case)
 
     return versioned_write(request, response, handler)

@@ -11,18 +11,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from aftersales.cases import policy
+from aftersales.cases import claims, policy
 from aftersales.cases.models import Case
 from aftersales.catalog.models import Carrier
 from aftersales.core.errors import Conflict, RuleViolation
+from aftersales.core.money import yuan
 from aftersales.deadlines import services as deadlines
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.ledger import services as ledger
 from aftersales.orders.models import Order
+
+
+class MoneyAlreadyReturned(Exception):
+    """The items' money went back through another case: the case closes instead (services)."""
+
+    def __init__(self, room_fen: int) -> None:
+        super().__init__(room_fen)
+        self.room_fen = room_fen
 
 
 @dataclass
@@ -153,34 +161,33 @@ def record_ruling(ctx: ActionContext) -> None:
 
 
 def refund(ctx: ActionContext) -> None:
-    """Refund once: the case's amount unless a ruling names another (never more)."""
+    """Refund once: the case's amount unless a ruling or an accepted offer names another
+    (never more, and never more than its items still carry after other cases)."""
     case = ctx.case
     amount = ctx.fields.get("amount_fen", case.amount_fen)
     if amount > case.amount_fen:
         raise RuleViolation(
-            _("amount_fen may not exceed the case amount."),
+            _("The amount may not exceed ¥%(y)s, the amount of this request.")
+            % {"y": yuan(case.amount_fen)},
             code="amount_too_large",
             field="amount_fen",
         )
     if case.refunded_fen:
         raise Conflict(_("This case has already been refunded."), code="already_refunded")
-    # Other cases of the same order may have refunded part of it already.
-    order = Order.objects.select_for_update().get(id=case.order_id)
-    refunded_elsewhere = (
-        Case.objects.filter(order_id=order.id)
-        .exclude(id=case.id)
-        .aggregate(total=Sum("refunded_fen"))["total"]
-        or 0
-    )
-    if refunded_elsewhere + amount > order.amount_fen:
-        raise RuleViolation(
-            _("The order has already been refunded."),
-            code="order_already_refunded",
-            field="amount_fen",
-        )
+    # Serialise refunds of one order: other cases may have refunded its items meanwhile.
+    Order.objects.select_for_update().filter(id=case.order_id).first()
+    room = claims.refundable_now(case)
+    if room == 0:
+        raise MoneyAlreadyReturned(room)
+    if amount > room:  # only cases filed before claims were per item can get here
+        amount = room
+        ctx.data["capped_by_earlier_refunds"] = True
     ledger.refund(case=case, amount_fen=amount, now=ctx.now)
+    claims.record_refund(case, amount)
     case.refunded_fen = amount
     ctx.data["refund_fen"] = amount
+    if amount < case.amount_fen:
+        ctx.data["partial_refund"] = True
 
 
 def compensate(ctx: ActionContext) -> None:

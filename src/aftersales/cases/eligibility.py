@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
@@ -10,7 +11,7 @@ from aftersales.cases import policy
 from aftersales.cases.models import QUALITY_REASONS, Reason
 from aftersales.core.errors import RuleViolation
 from aftersales.core.periods import days, end_of_local_day, local_date
-from aftersales.orders.models import Order
+from aftersales.orders.models import Order, OrderItem
 
 
 def _not_eligible(message: str, rule: str) -> RuleViolation:
@@ -28,8 +29,17 @@ def _require_received(order: Order, rule: str) -> None:
         raise _not_eligible(_("The order has not been received yet."), rule)
 
 
-def check(order: Order, case_type: str, reason: str, now: dt.datetime) -> None:
-    """Raise RuleViolation(code="not_eligible") naming the rule when the request is refused."""
+def check(
+    order: Order,
+    case_type: str,
+    reason: str,
+    now: dt.datetime,
+    *,
+    items: Sequence[OrderItem] | None = None,
+) -> None:
+    """Raise RuleViolation(code="not_eligible") naming the rule when the request is refused.
+    Category rules apply to the claimed `items` (default: the whole order)."""
+    claimed = list(order.items.all()) if items is None else list(items)
     if order.paid_at is None:
         raise _not_eligible(_("The order has not been paid."), "common")
     if case_type == "refund_only":
@@ -40,7 +50,7 @@ def check(order: Order, case_type: str, reason: str, now: dt.datetime) -> None:
                 "refund_only ⚙ 15 days",
             )
     elif case_type == "return_refund":
-        _check_return(order, reason, now)
+        _check_return(order, claimed, reason, now)
     elif case_type in ("exchange", "resend"):
         n = policy.value(f"{case_type}_days")
         _require_received(order, f"{case_type} ⚙ 15 days")
@@ -50,17 +60,15 @@ def check(order: Order, case_type: str, reason: str, now: dt.datetime) -> None:
                 f"{case_type} ⚙ 15 days",
             )
     elif case_type == "repair":
-        _check_repair(order, now)
+        _check_repair(order, claimed, now)
 
 
-def _check_return(order: Order, reason: str, now: dt.datetime) -> None:
+def _check_return(order: Order, items: Sequence[OrderItem], reason: str, now: dt.datetime) -> None:
     if reason == Reason.NO_REASON:
         rule = "CRPL art. 25"
         _require_received(order, rule)
         excluded = [
-            item.category.name
-            for item in order.items.all()
-            if item.category.excluded_from_no_reason_return
+            item.category.name for item in items if item.category.excluded_from_no_reason_return
         ]
         if excluded:
             raise _not_eligible(
@@ -93,14 +101,14 @@ def _check_return(order: Order, reason: str, now: dt.datetime) -> None:
         )
 
 
-def repair_deadline(order: Order) -> dt.datetime | None:
+def repair_deadline(order: Order, items: Sequence[OrderItem] | None = None) -> dt.datetime | None:
     """Rule 2.1: the latest of the four periods, or None while the order is not received (the
     periods count from receipt, so the consumer is still within them)."""
     if order.received_at is None:
         return None
     received = order.received_at
     candidates = [days(policy.value("repair_days_after_receipt")).due(received)]
-    for item in order.items.all():
+    for item in order.items.all() if items is None else items:
         for n in (item.category.national_warranty_days, item.category.platform_rule_days):
             if n:
                 candidates.append(days(n).due(received))
@@ -111,11 +119,11 @@ def repair_deadline(order: Order) -> dt.datetime | None:
     return max(candidates)
 
 
-def _check_repair(order: Order, now: dt.datetime) -> None:
+def _check_repair(order: Order, items: Sequence[OrderItem], now: dt.datetime) -> None:
     if order.shipped_at is None:
         raise _not_eligible(_("Repair applies only to orders that have shipped."), "1.2")
-    if not any(item.category.repairable for item in order.items.all()):
+    if not items or not all(item.category.repairable for item in items):
         raise _not_eligible(_("Repair applies only to the categories listed in rule 1.2."), "1.2")
-    latest = repair_deadline(order)
+    latest = repair_deadline(order, items)
     if latest is not None and now > latest:
         raise _not_eligible(_("The repair application period has ended."), "2.1")

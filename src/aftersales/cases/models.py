@@ -78,11 +78,6 @@ class Case(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["order", "type"],
-                condition=models.Q(is_open=True),
-                name="case_one_open_per_order_type",
-            ),
             models.CheckConstraint(
                 condition=models.Q(amount_fen__gt=0), name="case_amount_positive"
             ),
@@ -110,6 +105,39 @@ class Case(models.Model):
     @property
     def chain_key(self) -> str:
         return self.case_no
+
+
+class CaseItem(models.Model):
+    """One order item a case claims (cases/claims.py): how many units and what money."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
+    order_item = models.ForeignKey(
+        "orders.OrderItem", on_delete=models.PROTECT, related_name="claims"
+    )
+    quantity = models.PositiveIntegerField()
+    amount_fen = models.BigIntegerField()
+    refunded_fen = models.BigIntegerField(default=0)
+    # Mirrors the case's is_open, so that the database refuses a second open claim.
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_item"],
+                condition=models.Q(is_open=True),
+                name="claim_one_open_per_item",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gte=0)
+                & models.Q(refunded_fen__gte=0)
+                & models.Q(quantity__gte=1),
+                name="claim_amounts_sane",
+            ),
+        ]
+        indexes = [models.Index(fields=["case"], name="claim_case")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.order_item_id} ×{self.quantity}"
 
 
 class Attachment(models.Model):

@@ -1,13 +1,16 @@
-"""Reads of cases: the case body of spec/api.md and the filtered, cursor-paged list."""
+"""Reads of cases: the case body of spec/api.md, the filtered, cursor-paged list, the
+consoles' search and a requester's other cases."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from aftersales.cases import engine
@@ -16,8 +19,12 @@ from aftersales.cases.models import Case
 from aftersales.cases.workflows import CASE_TYPES
 from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
-from aftersales.core.models import Event, User
+from aftersales.core.models import Event, Role, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
+from aftersales.orders.models import Order, OrderItem
+
+# Case, order and waybill numbers: a short letter prefix (AS, SF, JDV…), then digits.
+_NUMBER = re.compile(r"^[A-Za-z]{0,4}[0-9][0-9-]{5,}$")
 
 
 def _deadline_body(deadline: Deadline) -> dict[str, Any]:
@@ -125,4 +132,72 @@ def list_cases(
             case_body(c, user, deadlines=pending[c.id], events=history[c.case_no]) for c in page
         ],
         "next_cursor": encode_cursor("c", page[-1].id) if more and page else None,
+    }
+
+
+def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """The cases of `cases` (already narrowed by the access gate) that `text` finds.
+
+    A number finds its case, its order, or a waybill of the order, the return or the parcel
+    sent back, exactly; any text also finds a buyer by account name or part of their name
+    and a product by part of its title. Numbers are unique-index lookups (waybills: see
+    the indexes named in the issue's report); names and titles cost one scan of the users
+    and order items, then a hash probe per case of the scope, never a join per row."""
+    text = text.strip()
+    if not text:
+        return cases
+    orders = Order.objects.filter(order_sn=text).values("id")
+    matches = (
+        Q(case_no=text)
+        | Q(order_id__in=orders)
+        | Q(order_id__in=Order.objects.filter(tracking_no=text).values("id"))
+        | Q(return_tracking_no=text)
+        | Q(outbound_tracking_no=text)
+        | Q(consumer_id__in=User.objects.filter(username=text).values("id"))
+    )
+    if not _NUMBER.match(text):
+        buyers = User.objects.filter(role=Role.CONSUMER, display_name__icontains=text)
+        products = OrderItem.objects.filter(title__icontains=text)
+        matches |= Q(consumer_id__in=buyers.values("id")) | Q(
+            order_id__in=products.values("order_id")
+        )
+    return cases.filter(matches)
+
+
+def other_cases_of_requesters(
+    cases: Iterable[Case], *, per_requester: int = 8
+) -> dict[int, tuple[list[Case], int]]:
+    """For each case of `cases` (by id): its consumer's other cases, newest first (at most
+    `per_requester`), and how many other cases they have in all. Two queries for a page."""
+    cases = list(cases)
+    consumer_ids = {case.consumer_id for case in cases}
+    if not consumer_ids:
+        return {}
+    theirs = Case.objects.filter(consumer_id__in=consumer_ids)
+    totals = dict(
+        theirs.order_by()
+        .values("consumer_id")
+        .annotate(n=Count("id"))
+        .values_list("consumer_id", "n")
+    )
+    # One more than shown: the case the panel stands beside is among each consumer's newest.
+    newest = (
+        theirs.select_related("shop")
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("consumer_id")], order_by=F("id").desc())
+        )
+        .filter(rank__lte=per_requester + 1)
+        .order_by("consumer_id", "-id")
+    )
+    by_consumer: dict[int, list[Case]] = defaultdict(list)
+    for other in newest:
+        by_consumer[other.consumer_id].append(other)
+    return {
+        case.id: (
+            [other for other in by_consumer[case.consumer_id] if other.id != case.id][
+                :per_requester
+            ],
+            totals.get(case.consumer_id, 1) - 1,
+        )
+        for case in cases
     }

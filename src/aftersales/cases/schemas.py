@@ -8,6 +8,15 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 
+class ClaimIn(Schema):
+    """An order item the request concerns; `quantity` defaults to every unit left."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int | None = Field(default=None, ge=1, le=100_000)
+
+
 class CaseCreateIn(Schema):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -16,6 +25,8 @@ class CaseCreateIn(Schema):
     reason: str = Field(min_length=1, max_length=20)
     description: str = Field(default="", max_length=2000)
     amount_fen: int | None = Field(default=None, gt=0, le=10**12)
+    # Omitted: every item of the order not yet refunded (for repair, its repairable items).
+    items: list[ClaimIn] | None = Field(default=None, min_length=1, max_length=50)
 
 
 class ActionIn(Schema):

@@ -12,19 +12,18 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from aftersales.cases import attachments, eligibility, engine, fields, policy
+from aftersales.cases import attachments, claims, eligibility, engine, fields, policy
 from aftersales.cases.access import access_case, party_of
-from aftersales.cases.effects import EFFECTS, ActionContext
+from aftersales.cases.effects import EFFECTS, ActionContext, MoneyAlreadyReturned
 from aftersales.cases.models import Case, Reason
 from aftersales.cases.workflows import CASE_TYPES, workflow_for
 from aftersales.cases.workflows.base import PLATFORM_REVIEW, Transition
 from aftersales.core import clock, eventlog
 from aftersales.core.clock import platform_zone
-from aftersales.core.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from aftersales.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from aftersales.core.models import Role, User
 from aftersales.core.periods import local_date
 from aftersales.deadlines import services as deadlines
@@ -47,12 +46,17 @@ def create_case(
     reason: str,
     description: str = "",
     amount_fen: int | None = None,
+    items: list[dict[str, Any]] | None = None,
     photos: list[UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Case:
-    """A consumer files an after-sales request on one of their orders, with up to nine
-    photos (nothing is created if a photo is refused)."""
+    """A consumer files an after-sales request on items of one of their orders (`items`:
+    [{sku, quantity?}], default every item not yet refunded), with up to nine photos.
+    Nothing is created if anything is refused."""
     now = now or clock.now()
+    selection = claims.parse_selection(items)
+    # Errors about the claimed items name the field the consumer filled in.
+    claim_field = "order_sn" if selection is None else "items"
     if actor.role != Role.CONSUMER:
         raise Forbidden(_("Only consumers file after-sales requests."), code="forbidden_party")
     if type not in CASE_TYPES:
@@ -64,7 +68,7 @@ def create_case(
             _("reason must be one of: %(r)s.") % {"r": ", ".join(Reason.values)}, field="reason"
         )
     with transaction.atomic():
-        # Locking the order serialises requests on it: one open case per type, and the
+        # Locking the order serialises requests on it: one open request per item, and the
         # amount still refundable.
         order = (
             Order.objects.select_for_update(of=("self",))
@@ -74,33 +78,15 @@ def create_case(
         )
         if order is None:
             raise NotFound(_("Order %(o)s not found.") % {"o": order_sn}, field="order_sn")
-        open_case = Case.objects.filter(order=order, type=type, is_open=True).first()
-        if open_case:
-            raise Conflict(
-                _("Case %(c)s is already open for this order and type.") % {"c": open_case.case_no},
-                code="duplicate_case",
-                field="order_sn",
-            )
-        eligibility.check(order, type, reason, now)
-        refunded = Case.objects.filter(order=order).aggregate(t=Sum("refunded_fen"))["t"] or 0
-        refundable = order.amount_fen - refunded
-        if refundable <= 0:
-            raise RuleViolation(
-                _("The order has already been refunded in full."),
-                code="order_already_refunded",
-                field="order_sn",
-            )
-        if amount_fen is None:
-            amount_fen = refundable
-        elif amount_fen > refundable:
-            raise RuleViolation(
-                _("amount_fen may not exceed %(n)d fen, what is left of the order amount.")
-                % {"n": refundable},
-                code="amount_exceeds_order",
-                field="amount_fen",
-            )
-        elif amount_fen <= 0:
-            raise BadRequest(_("amount_fen must be positive."), field="amount_fen")
+        if selection is None and type == "repair":
+            # Rule 1.2: by default a repair claims the order's repairable items only.
+            selection = [
+                (item.sku, None) for item in order.items.all() if item.category.repairable
+            ] or None
+        # Which items, how many and how much (409 when an item already has an open request).
+        lines = claims.select_lines(order, selection, field=claim_field)
+        eligibility.check(order, type, reason, now, items=[line.item for line in lines])
+        amount_fen = claims.check_amount(amount_fen, lines)
         workflow = workflow_for(type)
         status = "awaiting_merchant"
         case = Case(
@@ -118,14 +104,15 @@ def create_case(
             updated_at=now,
             status_entered_at=now,
         )
+        case.save()
         try:
             with transaction.atomic():
-                case.save()
-        except IntegrityError as error:
+                claimed = claims.record(case, lines)
+        except IntegrityError as error:  # a racing request took an item first
             raise Conflict(
-                _("A case is already open for this order and type."),
+                _("Another request on these items was filed at the same time."),
                 code="duplicate_case",
-                field="order_sn",
+                field=claim_field,
             ) from error
         stored = attachments.store(photos or [], user=actor, case=case, now=now)
         event = eventlog.append(
@@ -140,6 +127,14 @@ def create_case(
                 "amount_fen": amount_fen,
                 "to": status,
                 "order_sn": order.order_sn,
+                "items": [
+                    {
+                        "sku": line.item.sku,
+                        "quantity": line.quantity,
+                        "amount_fen": claim.amount_fen,
+                    }
+                    for line, claim in zip(lines, claimed, strict=True)
+                ],
                 "description": description,
             },
         )
@@ -228,8 +223,18 @@ def _apply(
     source = case.status
     rule = deadline.rule if deadline is not None else transition.rule
     context = ActionContext(case=case, fields=cleaned, now=now, rule=rule)
-    for effect in transition.effects:
-        EFFECTS[effect](context)
+    try:
+        with transaction.atomic():  # an effect that gives up leaves nothing behind
+            for effect in transition.effects:
+                EFFECTS[effect](context)
+    except MoneyAlreadyReturned:
+        # Another case already returned the items' money: this one ends, saying why,
+        # instead of failing on every try (and its timers with it).
+        case.refresh_from_db()
+        transition = workflow.settled_elsewhere(case.status)
+        context = ActionContext(case=case, fields={}, now=now, rule=transition.rule)
+        context.data["reason"] = "money_already_returned"
+        cleaned = {}
     data: dict[str, Any] = {
         "from": source,
         "to": transition.target or source,
@@ -246,11 +251,14 @@ def _apply(
     if transition.target is not None:
         deadlines.cancel_pending(subject_kind="case", subject_id=case.id)
         target = transition.target
+        was_open = case.is_open
         case.status = target
         case.pdd_status = transition.pdd or workflow.statuses[target]
         case.status_entered_at = now
         case.is_open = not workflow.is_terminal(target)
         case.closed_at = None if case.is_open else now
+        if case.is_open != was_open:
+            claims.sync_open(case)
         case.recommended_outcome = (transition.recommend or "") if target == PLATFORM_REVIEW else ""
         if transition.recommend and target == PLATFORM_REVIEW:
             data["recommended_outcome"] = transition.recommend

@@ -78,12 +78,29 @@ class Workflow:
     def is_terminal(self, status: str) -> bool:
         return status in TERMINAL
 
+    def settled_elsewhere(self, status: str) -> Transition:
+        """The move that ends a case whose items' money another case already returned."""
+        return next(
+            t for t in self.transitions if t.action == "close_settled" and t.source == status
+        )
+
 
 RULING_OUTCOMES = ("refund", "refund_with_compensation", "partial_refund", "reject")
 
 
 def consumer_cancel(sources: Iterable[str], rule: str = "common") -> tuple[Transition, ...]:
     return tuple(Transition("cancel", s, "cancelled", CONSUMER, rule) for s in sources)
+
+
+def money_returned_elsewhere(statuses: Iterable[str]) -> tuple[Transition, ...]:
+    """One claim per item: when a refund finds the items' money already returned by another
+    case, the case closes with that reason instead of failing (taken by the engine in place of
+    the refunding move, whoever triggered it)."""
+    return tuple(
+        Transition("close_settled", s, "closed", SYSTEM, "common: one claim per item")
+        for s in statuses
+        if s not in TERMINAL
+    )
 
 
 def platform_intervention(
@@ -157,4 +174,5 @@ ACTION_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "complete": (frozenset(), frozenset()),
     "timeout_refund": (frozenset(), frozenset()),
     "escalate": (frozenset(), frozenset()),
+    "close_settled": (frozenset(), frozenset()),
 }

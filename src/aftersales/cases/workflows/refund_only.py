@@ -10,6 +10,7 @@ from aftersales.cases.workflows.base import (
     Transition,
     Workflow,
     consumer_cancel,
+    money_returned_elsewhere,
     platform_intervention,
 )
 from aftersales.core.periods import days, hours
@@ -65,6 +66,7 @@ WORKFLOW = Workflow(
         Transition("request_intervention", "refused", "platform_review", CONSUMER, "2.7"),
         Transition("expire", "refused", "expired", SYSTEM, "refund_only ⚙ refused 7 days", pdd=12),
         *consumer_cancel(["awaiting_merchant", "refused"]),
+        *money_returned_elsewhere(STATUSES),
         *platform_intervention(STATUSES),
     ),
     timers=(

@@ -14,6 +14,7 @@ from aftersales.cases.workflows.base import (
     Timer,
     Transition,
     Workflow,
+    money_returned_elsewhere,
     platform_intervention,
 )
 from aftersales.core.periods import days, hours
@@ -245,6 +246,7 @@ WORKFLOW = Workflow(
         ),
         Transition("report_problem", "replacement_shipped", "platform_review", CONSUMER, "2.7"),
         # 2.6(5), 2.7 The agent rules; a ruled repair restarts the 20 days on the ruling day ⚙.
+        *money_returned_elsewhere(STATUSES),
         *platform_intervention(
             STATUSES,
             closed_pdd=24,

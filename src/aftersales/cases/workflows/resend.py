@@ -11,6 +11,7 @@ from aftersales.cases.workflows.base import (
     Transition,
     Workflow,
     consumer_cancel,
+    money_returned_elsewhere,
     platform_intervention,
 )
 from aftersales.core.periods import days, hours
@@ -90,6 +91,7 @@ WORKFLOW = Workflow(
         Transition("request_intervention", "refused", "platform_review", CONSUMER, "2.7"),
         Transition("expire", "refused", "expired", SYSTEM, "resend ⚙ refused 7 days", pdd=12),
         *consumer_cancel(["awaiting_merchant", "awaiting_resend", "refused"]),
+        *money_returned_elsewhere(STATUSES),
         *platform_intervention(STATUSES),
     ),
     timers=(

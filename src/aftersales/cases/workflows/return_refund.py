@@ -10,6 +10,7 @@ from aftersales.cases.workflows.base import (
     Transition,
     Workflow,
     consumer_cancel,
+    money_returned_elsewhere,
     platform_intervention,
 )
 from aftersales.core.periods import days, hours
@@ -104,6 +105,7 @@ WORKFLOW = Workflow(
             "common ⚙ cancel",
             guard="return_not_shipped",
         ),
+        *money_returned_elsewhere(STATUSES),
         *platform_intervention(STATUSES),
     ),
     timers=(

@@ -1,0 +1,277 @@
+"""What a request may claim: the order items it names, their quantities and their money.
+
+Pinduoduo runs after-sales per order item (子订单): a request names the items it concerns, the
+claimable amount is each item's share of what was paid less what has been refunded on it, and
+an item with an open request takes no second one until that request ends. The database
+enforces the last with a partial unique index on open claims (`claim_one_open_per_item`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from aftersales.cases.models import Case, CaseItem
+from aftersales.core.errors import BadRequest, Conflict, RuleViolation
+from aftersales.core.money import yuan
+from aftersales.orders.models import Order, OrderItem
+
+MAX_LINES = 50  # an order has at most this many lines worth naming in one request
+
+
+@dataclass(frozen=True)
+class Line:
+    """One item of a request: which order line, how many units, and the money they carry."""
+
+    item: OrderItem
+    quantity: int
+    claimable_fen: int
+
+
+def item_shares(order: Order, items: Sequence[OrderItem]) -> dict[int, int]:
+    """Each line's share of what the consumer paid, in fen, summing exactly to the order
+    amount: proportional to the line's list price, the fen left by rounding down going to the
+    lines with the largest remainders (discounts and shipping spread over the lines)."""
+    if not items:
+        return {}
+    weights = {item.id: max(item.unit_price_fen, 0) * item.quantity for item in items}
+    total_weight = sum(weights.values())
+    if total_weight == 0:
+        weights = {item.id: 1 for item in items}
+        total_weight = len(items)
+    amount = max(order.amount_fen, 0)
+    shares = {item_id: amount * w // total_weight for item_id, w in weights.items()}
+    remainders = sorted(
+        weights, key=lambda item_id: (-(amount * weights[item_id] % total_weight), item_id)
+    )
+    for item_id in remainders[: amount - sum(shares.values())]:
+        shares[item_id] += 1
+    return shares
+
+
+def _refunded_by_item(items: Iterable[OrderItem]) -> dict[int, int]:
+    rows = (
+        CaseItem.objects.filter(order_item__in=list(items))
+        .values("order_item_id")
+        .annotate(total=Sum("refunded_fen"))
+    )
+    return {row["order_item_id"]: int(row["total"] or 0) for row in rows}
+
+
+def _units_settled(items: Sequence[OrderItem], shares: dict[int, int]) -> dict[int, int]:
+    """Units whose money came back in full (a partial refund leaves them claimable)."""
+    quantity = {item.id: max(item.quantity, 1) for item in items}
+    settled: dict[int, int] = {}
+    for claim in CaseItem.objects.filter(order_item__in=list(items), refunded_fen__gt=0).only(
+        "order_item_id", "quantity", "refunded_fen"
+    ):
+        item_id = claim.order_item_id
+        if claim.refunded_fen >= shares[item_id] * claim.quantity // quantity[item_id]:
+            settled[item_id] = settled.get(item_id, 0) + claim.quantity
+    return settled
+
+
+def remaining_by_item(order: Order, items: Sequence[OrderItem]) -> dict[int, tuple[int, int]]:
+    """item id → (units still claimable, fen still refundable) for every line of the order."""
+    shares = item_shares(order, items)
+    refunded = _refunded_by_item(items)
+    settled = _units_settled(items, shares)
+    remaining = {}
+    for item in items:
+        fen_left = max(shares[item.id] - refunded.get(item.id, 0), 0)
+        units_left = max(item.quantity - settled.get(item.id, 0), 0) if fen_left else 0
+        remaining[item.id] = (units_left, fen_left)
+    return remaining
+
+
+def _claimable(share_left_fen: int, units_left: int, quantity: int) -> int:
+    if quantity >= units_left:
+        return share_left_fen
+    return share_left_fen * quantity // units_left
+
+
+def parse_selection(raw: Any) -> list[tuple[str, int | None]] | None:
+    """The `items` field of a request: a list of {sku, quantity?}; None means every line."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_LINES:
+        raise BadRequest(
+            _("items must list between 1 and %(n)d order items.") % {"n": MAX_LINES},
+            field="items",
+        )
+    selection: list[tuple[str, int | None]] = []
+    for entry in raw:
+        if not isinstance(entry, dict) or set(entry) - {"sku", "quantity"}:
+            raise BadRequest(
+                _("Each item names its sku and, optionally, a quantity."), field="items"
+            )
+        sku, quantity = entry.get("sku"), entry.get("quantity")
+        if not isinstance(sku, str) or not 0 < len(sku) <= 64:
+            raise BadRequest(_("Each item needs the sku of an order item."), field="items")
+        if quantity is not None and (
+            isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1
+        ):
+            raise BadRequest(
+                _("An item's quantity must be a positive whole number."), field="items"
+            )
+        selection.append((sku, quantity))
+    if len({sku for sku, _q in selection}) != len(selection):
+        raise BadRequest(_("Each item may be named once."), field="items")
+    return selection
+
+
+def select_lines(
+    order: Order, selection: list[tuple[str, int | None]] | None, *, field: str = "items"
+) -> list[Line]:
+    """The lines a request claims, with their money; raises 409 when a line already has an
+    open request and 422 when nothing is left to claim, naming `field`. Call with the order
+    row locked."""
+    items = list(order.items.select_related("category").order_by("id"))
+    remaining = remaining_by_item(order, items)
+    chosen: list[tuple[OrderItem, int | None]]
+    if selection is None:
+        chosen = [(item, None) for item in items if remaining[item.id][0] > 0]
+        if not chosen:
+            raise _nothing_left(field)
+    else:
+        by_sku = {item.sku: item for item in items}
+        chosen = []
+        for sku, quantity in selection:
+            item = by_sku.get(sku)
+            if item is None:
+                raise RuleViolation(
+                    _("The order has no item %(s)s.") % {"s": sku},
+                    code="unknown_item",
+                    field="items",
+                )
+            chosen.append((item, quantity))
+    open_claim = (
+        CaseItem.objects.filter(order_item__in=[item for item, _q in chosen], is_open=True)
+        .select_related("case", "order_item")
+        .order_by("id")
+        .first()
+    )
+    if open_claim is not None:
+        raise Conflict(
+            _("Case %(c)s is already open for %(t)s; wait until it ends before asking again.")
+            % {"c": open_claim.case.case_no, "t": open_claim.order_item.title},
+            code="duplicate_case",
+            field=field,
+        )
+    lines = []
+    for item, quantity in chosen:
+        units_left, fen_left = remaining[item.id]
+        if units_left == 0 or fen_left == 0:
+            raise _nothing_left(field, item)
+        wanted = units_left if quantity is None else quantity
+        if wanted > units_left:
+            raise RuleViolation(
+                _("Only %(n)d of %(t)s can still be claimed.") % {"n": units_left, "t": item.title},
+                code="quantity_exceeds_order",
+                field="items",
+            )
+        lines.append(Line(item, wanted, _claimable(fen_left, units_left, wanted)))
+    if sum(line.claimable_fen for line in lines) <= 0:
+        raise _nothing_left(field)
+    return lines
+
+
+def _nothing_left(field: str, item: OrderItem | None = None) -> RuleViolation:
+    if item is None:
+        message = _("The order has already been refunded in full.")
+    else:
+        message = _("%(t)s has already been refunded in full.") % {"t": item.title}
+    return RuleViolation(message, code="order_already_refunded", field=field)
+
+
+def check_amount(amount_fen: int | None, lines: Sequence[Line]) -> int:
+    """The case amount: what the lines carry, or less if the consumer asks for less."""
+    claimable = sum(line.claimable_fen for line in lines)
+    if amount_fen is None:
+        return claimable
+    if amount_fen <= 0:
+        raise BadRequest(_("The amount must be positive."), field="amount_fen")
+    if amount_fen > claimable:
+        raise RuleViolation(
+            _("The amount may not exceed ¥%(y)s, what the chosen items can still claim.")
+            % {"y": yuan(claimable)},
+            code="amount_exceeds_order",
+            field="amount_fen",
+        )
+    return amount_fen
+
+
+def record(case: Case, lines: Sequence[Line]) -> list[CaseItem]:
+    """Store the case's claims, its amount spread over them (largest remainder)."""
+    claimable = sum(line.claimable_fen for line in lines) or 1
+    amounts = [case.amount_fen * line.claimable_fen // claimable for line in lines]
+    if lines and not any(line.claimable_fen for line in lines):
+        amounts = [0] * len(lines)
+        amounts[0] = case.amount_fen
+    for index in range(case.amount_fen - sum(amounts)):
+        amounts[index % len(amounts)] += 1
+    return CaseItem.objects.bulk_create(
+        [
+            CaseItem(
+                case=case,
+                order_item=line.item,
+                quantity=line.quantity,
+                amount_fen=amount,
+                is_open=True,
+            )
+            for line, amount in zip(lines, amounts, strict=True)
+        ]
+    )
+
+
+def refundable_now(case: Case) -> int:
+    """What the case may still refund: its claims' amounts, bounded by what is left of each
+    claimed item's money after the other cases on the same items (older cases without claims
+    are bounded by the order)."""
+    claims = list(CaseItem.objects.filter(case=case).select_related("order_item"))
+    if not claims:
+        order = Order.objects.get(id=case.order_id)
+        elsewhere = (
+            Case.objects.filter(order_id=order.id)
+            .exclude(id=case.id)
+            .aggregate(total=Sum("refunded_fen"))["total"]
+            or 0
+        )
+        return max(min(case.amount_fen, order.amount_fen - elsewhere), 0)
+    order = Order.objects.get(id=case.order_id)
+    items = list(order.items.all())
+    shares = item_shares(order, items)
+    refunded_elsewhere = dict(
+        CaseItem.objects.filter(order_item__in=[c.order_item_id for c in claims])
+        .exclude(case=case)
+        .values_list("order_item_id")
+        .annotate(total=Sum("refunded_fen"))
+    )
+    room = sum(
+        max(shares.get(c.order_item_id, 0) - int(refunded_elsewhere.get(c.order_item_id) or 0), 0)
+        for c in claims
+    )
+    return max(min(case.amount_fen, room), 0)
+
+
+def record_refund(case: Case, amount_fen: int) -> None:
+    """Spread a refund over the case's claims in proportion to their amounts."""
+    claims = list(CaseItem.objects.filter(case=case).order_by("id"))
+    if not claims:
+        return
+    total = sum(c.amount_fen for c in claims) or 1
+    parts = [amount_fen * c.amount_fen // total for c in claims]
+    for index in range(amount_fen - sum(parts)):
+        parts[index % len(parts)] += 1
+    for claim, part in zip(claims, parts, strict=True):
+        claim.refunded_fen = part
+        claim.save(update_fields=["refunded_fen"])
+
+
+def sync_open(case: Case) -> None:
+    """A case's claims are open exactly while the case is."""
+    CaseItem.objects.filter(case=case).exclude(is_open=case.is_open).update(is_open=case.is_open)
