@@ -9,8 +9,9 @@ PORT ?= 8000
 
 $(BIN)/aftersales: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@# --no-cache-dir: installing writes nothing in the home directory (pip's cache) either.
+	$(BIN)/pip install --quiet --no-cache-dir --upgrade pip
+	$(BIN)/pip install --quiet --no-cache-dir -e '.[test]'
 	@# Train the assistant's intent model from the shipped corpus now, not on first use.
 	$(BIN)/aftersales assistant train
 	touch $@

@@ -475,7 +475,7 @@ PAGES = {
             ("<h1>工作台 ", "<h1>Workbench "),
             (">余额与流水</a>", ">Balance and ledger</a>"),
             (">资金流水</a>", ">Ledger</a>"),
-            (">售后单号/订单号</label>", ">Case or order number</label>"),
+            (">搜索</label>", ">Search</label>"),
             (
                 '<option value="" selected>全部类型</option>',
                 '<option value="" selected>All types</option>',
@@ -489,6 +489,11 @@ PAGES = {
             ("<th>剩余时间</th>", "<th>Time left</th>"),
             ("<td>维修</td>", "<td>Repair</td>"),
             (">批量同意</button>", ">Agree to selected</button>"),
+            ("<th>商品</th><th>买家</th>", "<th>Product</th><th>Buyer</th>"),
+            (
+                'data-testid="bulk-refuse">批量拒绝</button>',
+                'data-testid="bulk-refuse">Refuse selected</button>',
+            ),
         ],
     ),
     "ledger": (
@@ -511,8 +516,8 @@ PAGES = {
             ("<h1>平台介入队列</h1>", "<h1>Intervention queue</h1>"),
             (">查询售后单</a>", ">Search cases</a>"),
             (
-                "<th>建议处理结果</th><th>进入队列时间</th>",
-                "<th>Recommended outcome</th><th>Waiting since</th>",
+                "<th>建议处理结果</th><th>申请人</th><th>进入队列时间</th>",
+                "<th>Recommended outcome</th><th>Requester</th><th>Waiting since</th>",
             ),
             ("<strong>退款并赔付</strong>", "<strong>Refund with compensation</strong>"),
         ],
@@ -522,7 +527,7 @@ PAGES = {
         "/platform/search/",
         [
             ("<h1>查询售后单</h1>", "<h1>Search cases</h1>"),
-            (">售后单号/订单号</label>", ">Case or order number</label>"),
+            (">搜索</label>", ">Search</label>"),
             ("<th>店铺</th>", "<th>Shop</th>"),
             (
                 'status-awaiting_merchant">待商家处理</span>',

@@ -32,6 +32,7 @@ urlpatterns = [
     path("my/coupons/", consumer.coupons, name="consumer-coupons"),
     path("workbench/", merchant.queue, name="merchant-queue"),
     path("workbench/agree/", merchant.bulk_agree, name="merchant-bulk-agree"),
+    path("workbench/refuse/", merchant.bulk_refuse, name="merchant-bulk-refuse"),
     path("workbench/ledger/", merchant.ledger_page, name="merchant-ledger"),
     path("platform/", platform.review_queue, name="platform-review"),
     path("platform/search/", platform.search, name="platform-search"),

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any, cast
 
 from django import forms
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import Case
 from aftersales.cases.presentation import STATUS_LABELS, TYPE_LABELS
+from aftersales.cases.queries import search_cases
 from aftersales.core import clock
 from aftersales.core.clock import platform_zone
 from aftersales.deadlines.models import Deadline, DeadlineStatus
@@ -18,7 +19,17 @@ from aftersales.web.money import YuanField
 
 
 class QueueFilters(forms.Form):
-    q = forms.CharField(label=_("Case or order number"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Buyer, product, case, order or waybill number"),
+            }
+        ),
+    )
     type = forms.ChoiceField(label=_("Type"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
     due_soon = forms.BooleanField(label=_("Due within 12 hours"), required=False)
@@ -44,6 +55,11 @@ class QueueFilters(forms.Form):
         ]
 
 
+def searched_text(filters: QueueFilters) -> str:
+    """What the person searched for, to name it when nothing is found."""
+    return (filters.cleaned_data.get("q") or "").strip() if filters.is_valid() else ""
+
+
 def with_next_deadline(cases: QuerySet[Case]) -> QuerySet[Case]:
     nearest = Deadline.objects.filter(
         subject_kind="case", subject_id=OuterRef("id"), status=DeadlineStatus.PENDING
@@ -62,8 +78,7 @@ def filtered(cases: QuerySet[Case], filters: QueueFilters) -> QuerySet[Case]:
     """Apply valid filters; the queue is sorted by the nearest deadline, then the oldest."""
     data: dict[str, Any] = filters.cleaned_data if filters.is_valid() else {"open_only": True}
     if data.get("q"):
-        q = data["q"].strip()
-        cases = cases.filter(Q(case_no=q) | Q(order__order_sn=q))
+        cases = search_cases(cases, data["q"])
     if data.get("type"):
         cases = cases.filter(type=data["type"])
     if data.get("status"):
