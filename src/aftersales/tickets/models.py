@@ -88,6 +88,8 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     resolution = models.TextField(blank=True)
+    # Photos the consumer sent with the ticket (a damaged product), stored like a case's.
+    photos = models.ManyToManyField("cases.Attachment", blank=True, related_name="tickets")
     # SLA clock: paused while waiting on the consumer.
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     event_seq = models.PositiveIntegerField(default=0)

@@ -39,11 +39,13 @@ def _schedule(
     )
 
 
-def start(ticket: Ticket, now: dt.datetime, *, first_response: bool = True) -> None:
-    """Schedule the SLA deadlines of a new (or reopened) ticket."""
+def start(ticket: Ticket, now: dt.datetime, *, first_response: bool = True) -> dt.datetime | None:
+    """Schedule the SLA deadlines of a new (or reopened) ticket; the first response's due
+    time (None when not scheduled), for what is due with it."""
     target = target_for(ticket)
     warn = dt.timedelta(minutes=target.warn_before_minutes)
     label = f"SLA {ticket.type} P{ticket.priority}"
+    due = None
     if first_response:
         due = hours(target.first_response_hours).due(now)
         _schedule(ticket, FIRST_RESPONSE[0], "sla_warning", due - warn, label, now)
@@ -55,6 +57,7 @@ def start(ticket: Ticket, now: dt.datetime, *, first_response: bool = True) -> N
         resolve_by = days(target.resolution_days or 7).due(now)
     _schedule(ticket, RESOLUTION[0], "sla_warning", resolve_by - warn, label, now)
     _schedule(ticket, RESOLUTION[1], "sla_breach", resolve_by, label, now)
+    return due
 
 
 def first_response_given(ticket: Ticket) -> None:

@@ -11,6 +11,7 @@ from aftersales.tickets.access import parties
 from aftersales.tickets.models import SUBTYPES, Ticket, TicketType
 from aftersales.tickets.presentation import PARTY_LABELS, SUBTYPE_LABELS
 from aftersales.tickets.workflow import transition_for
+from aftersales.web.forms import MultipleFileField
 
 _TEXT = forms.Textarea(attrs={"rows": 3})
 
@@ -20,6 +21,12 @@ class NewTicketForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), required=False, max_length=5000, widget=_TEXT
+    )
+    # A damaged or faulty product is shown, not only described (checked again when stored).
+    photos = MultipleFileField(
+        label=_("Photos"),
+        required=False,
+        help_text=_("Up to 9 photos (JPEG, PNG, GIF or WebP), at most 5 MB each."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any):

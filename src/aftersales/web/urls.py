@@ -47,5 +47,6 @@ urlpatterns = [
     path("tickets/", tickets.ticket_list, name="tickets"),
     path("tickets/<str:ticket_no>/", tickets.ticket_detail, name="ticket"),
     path("tickets/<str:ticket_no>/act/<str:action>/", tickets.ticket_action, name="ticket-action"),
+    path("tickets/<str:ticket_no>/photos/<public_id>/", tickets.ticket_photo, name="ticket-photo"),
     path("my/orders/<str:order_sn>/ticket/", tickets.new_ticket, name="ticket-new"),
 ]

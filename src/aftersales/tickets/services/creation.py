@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales.cases import attachments
 from aftersales.core import clock, eventlog
 from aftersales.core.errors import BadRequest, Conflict, Forbidden
 from aftersales.core.models import Role, User
@@ -60,11 +62,14 @@ def create_ticket(
     carrier: str | None = None,
     region: str = "",
     monitor_key: str = "",
+    photos: list[UploadedFile] | None = None,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket. A consumer opens one on their own order (an inquiry may have none); an
     agent or the monitoring job (actor None) may name the shop and carrier of a ticket without
-    an order. Parties and amount: `parties.resolve_parties`."""
+    an order. Parties and amount: `parties.resolve_parties`. `photos` (a damaged product) are
+    checked and stored like a case's: images only, 5 MB and at most 9; none is kept if one is
+    refused."""
     now = now or clock.now()
     if type not in TicketType.values:
         raise BadRequest(
@@ -126,9 +131,14 @@ def create_ticket(
                 code="duplicate_ticket",
                 field="monitor_key",
             ) from error
+        if photos:
+            if actor is None:
+                raise BadRequest(_("Only a person sends photos."), field="photos")
+            stored = attachments.store(photos, user=actor, case=None, now=now, field="photos")
+            ticket.photos.set(stored)
         ticket.assignee = routing.least_busy(ticket.team, ticket)
-        _open_tasks(ticket, now)
-        sla.start(ticket, now)
+        first_response_due = sla.start(ticket, now)
+        _open_tasks(ticket, now, due=first_response_due)
         created = eventlog.append(
             ticket,
             actor=actor.username if actor else SYSTEM_ACTOR,
@@ -143,6 +153,7 @@ def create_ticket(
                 "routing": list(chosen.rules),
                 "assignee": ticket.assignee.username if ticket.assignee else None,
                 "source": source,
+                **({"photos": len(photos)} if photos else {}),
             },
         )
         ticket.save(update_fields=["assignee", "event_seq", "event_head"])
@@ -163,11 +174,11 @@ def _available_team(team: str, ticket: Ticket) -> str:
     return team
 
 
-def _open_tasks(ticket: Ticket, now: dt.datetime) -> None:
-    """A logistics ticket gives the shop and the carrier a task each (seed 001)."""
+def _open_tasks(ticket: Ticket, now: dt.datetime, *, due: dt.datetime | None) -> None:
+    """A logistics ticket gives the shop and the carrier a task each (seed 001), due with the
+    first response: the SLA's own deadline row, not a second computation of it."""
     if ticket.type != "logistics":
         return
-    due = now + dt.timedelta(hours=sla.target_for(ticket).first_response_hours)
     for party, description in LOGISTICS_TASKS.items():
         if party == "carrier" and ticket.carrier is None:
             continue

@@ -6,24 +6,31 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from aftersales.cases.attachments import file_path
 from aftersales.core import clock
 from aftersales.core.errors import DomainError, NotFound
+from aftersales.core.models import Role
 from aftersales.tickets import presentation, queries, services
 from aftersales.tickets.access import access_ticket, party_of, visible_tickets
-from aftersales.tickets.models import Ticket
+from aftersales.tickets.models import Priority, Ticket
 from aftersales.web.access import role_required
+from aftersales.web.errors import add_to_form
 from aftersales.web.requests import AuthedRequest
 from aftersales.web.ticket_forms import NewTicketForm, TicketActionForm
 
 LIST_TEMPLATE_CONTEXT = {
     "status_labels": presentation.STATUS_LABELS,
     "subtype_labels": presentation.SUBTYPE_LABELS,
+    "priority_labels": dict(Priority.choices),
 }
+# Times as the consoles write them, in the platform's zone (Django's `date` filter format).
+WHEN_FORMAT = gettext_lazy("M j, H:i")
 
 
 @login_required
@@ -38,7 +45,16 @@ def ticket_list(request: AuthedRequest) -> HttpResponse:
         request.GET.get("page")
     )
     return render(
-        request, "web/tickets/list.html", {"page": page, "view": view, **LIST_TEMPLATE_CONTEXT}
+        request,
+        "web/tickets/list.html",
+        {
+            "page": page,
+            "view": view,
+            "staff": request.user.role != Role.CONSUMER,
+            "platform": request.user.role in (Role.AGENT, Role.ADMIN),
+            "when_format": WHEN_FORMAT,
+            **LIST_TEMPLATE_CONTEXT,
+        },
     )
 
 
@@ -46,11 +62,22 @@ def _context(ticket: Ticket, request: AuthedRequest, forms=None) -> dict:
     party = party_of(request.user, ticket) or ""
     body = queries.ticket_body(ticket, request.user)
     forms = forms or {}
+    staff = party in ("shop", "carrier", "platform")
     return {
         "ticket": ticket,
         "body": body,
         "party": party,
         "now": clock.now(),
+        "when_format": WHEN_FORMAT,
+        # The consumer's page shows no internal fields: no priority, team, assignee or SLA.
+        "staff": staff,
+        "priority_label": presentation.priority_label(ticket) if staff else "",
+        "assignee_name": presentation.assignee_name(ticket, party) if staff else "",
+        "sla_rows": presentation.sla_rows(ticket) if staff else [],
+        "tasks": presentation.tasks(body),
+        "messages_shown": presentation.messages(body, party),
+        "timeline": presentation.timeline(ticket, body, party),
+        "photos": list(ticket.photos.order_by("id")),
         "action_forms": [
             (
                 action,
@@ -100,7 +127,7 @@ def ticket_action(request: AuthedRequest, ticket_no: str, action: str) -> HttpRe
                 expected_version=form.cleaned_data["version"],
             )
         except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            add_to_form(form, error)
         else:
             messages.success(
                 request, _("%(a)s: done.") % {"a": presentation.ACTION_LABELS.get(action, action)}
@@ -115,7 +142,7 @@ def ticket_action(request: AuthedRequest, ticket_no: str, action: str) -> HttpRe
 
 @role_required("consumer")
 def new_ticket(request: AuthedRequest, order_sn: str) -> HttpResponse:
-    form = NewTicketForm(request.POST or None)
+    form = NewTicketForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         ticket_type, subtype = form.cleaned_data["subtype"].split(":", 1)
         try:
@@ -126,9 +153,10 @@ def new_ticket(request: AuthedRequest, order_sn: str) -> HttpResponse:
                 order_sn=order_sn,
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
+                photos=form.cleaned_data["photos"],
             )
         except DomainError as error:
-            form.add_error(None, error.message)
+            add_to_form(form, error)
         else:
             return redirect("web:ticket", ticket_no=ticket.ticket_no)
     return render(
@@ -137,3 +165,17 @@ def new_ticket(request: AuthedRequest, order_sn: str) -> HttpResponse:
         {"form": form, "order_sn": order_sn},
         status=422 if request.method == "POST" else 200,
     )
+
+
+@login_required
+def ticket_photo(request: AuthedRequest, ticket_no: str, public_id: str) -> FileResponse:
+    """A photo sent with a ticket, for the ticket's parties only (the same 404 otherwise)."""
+    ticket = _access(request, ticket_no)
+    photo = ticket.photos.filter(public_id=public_id).first()
+    if photo is None:
+        raise Http404
+    # FileResponse closes the file when the response is done.
+    response = FileResponse(open(file_path(photo), "rb"), content_type=photo.content_type)  # noqa: SIM115
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
