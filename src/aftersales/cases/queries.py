@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
 from aftersales.core.models import Event, Role, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
-from aftersales.orders.models import Order, OrderItem
+from aftersales.orders.models import OrderItem
 
 # Case, order and waybill numbers: a short letter prefix (AS, SF, JDV…), then digits.
 _NUMBER = re.compile(r"^[A-Za-z]{0,4}[0-9][0-9-]{5,}$")
@@ -138,30 +138,32 @@ def list_cases(
 def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     """The cases of `cases` (already narrowed by the access gate) that `text` finds.
 
-    A number finds its case, its order, or a waybill of the order, the return or the parcel
-    sent back, exactly; any text also finds a buyer by account name or part of their name
-    and a product by part of its title. Numbers are unique-index lookups (waybills: see
-    the indexes named in the issue's report); names and titles cost one scan of the users
-    and order items, then a hash probe per case of the scope, never a join per row."""
+    A number finds its case, its order, or a waybill of the order, of the return or of the
+    parcel sent back, exactly; any other text finds a buyer by account name or part of their
+    name and a product by part of its title. Each way of matching is its own lookup and the
+    scope keeps the union of their ids, so a number costs index lookups (waybills: with the
+    indexes on their columns) and a text one pass over user names and item titles, never a
+    join per case of the scope."""
     text = text.strip()
     if not text:
         return cases
-    orders = Order.objects.filter(order_sn=text).values("id")
-    matches = (
-        Q(case_no=text)
-        | Q(order_id__in=orders)
-        | Q(order_id__in=Order.objects.filter(tracking_no=text).values("id"))
-        | Q(return_tracking_no=text)
-        | Q(outbound_tracking_no=text)
-        | Q(consumer_id__in=User.objects.filter(username=text).values("id"))
-    )
+    found = [
+        Case.objects.filter(case_no=text),
+        Case.objects.filter(order__order_sn=text),
+        Case.objects.filter(order__tracking_no=text),
+        Case.objects.filter(return_tracking_no=text),
+        Case.objects.filter(outbound_tracking_no=text),
+        Case.objects.filter(consumer__username=text),
+    ]
     if not _NUMBER.match(text):
         buyers = User.objects.filter(role=Role.CONSUMER, display_name__icontains=text)
         products = OrderItem.objects.filter(title__icontains=text)
-        matches |= Q(consumer_id__in=buyers.values("id")) | Q(
-            order_id__in=products.values("order_id")
-        )
-    return cases.filter(matches)
+        found += [
+            Case.objects.filter(consumer_id__in=buyers.values("id")),
+            Case.objects.filter(order_id__in=products.values("order_id")),
+        ]
+    ids = [lookup.order_by().values("id") for lookup in found]
+    return cases.filter(id__in=ids[0].union(*ids[1:]))
 
 
 def other_cases_of_requesters(
