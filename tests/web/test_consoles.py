@@ -388,3 +388,23 @@ def test_the_photo_field_says_its_limit_and_takes_only_photos(market, travel):
     assert "scan.pdf" in errors_of(response.content.decode())
     assert not Case.objects.filter(order=order).exists()
     assert not Attachment.objects.exists()
+
+
+def test_the_consumers_coupons_say_why_in_words_not_rule_codes(market, travel):
+    from aftersales.ledger import services as ledger
+
+    case = return_request(market)
+    ledger.compensate(case=case, order_amount_fen=20_000, rule="repair ⚙ ruling 2.6", now=T0)
+    html = signed_in(market.consumer.user).get("/my/coupons/").content.decode()
+    shown = text_of(html)
+    assert "¥50.00" in shown and "商家赔付" in shown
+    assert "2.6" not in shown and "⚙" not in shown and "规则" not in shown
+
+
+def test_an_expired_form_gets_a_styled_page_that_says_what_to_do(market, travel):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(market.consumer.user)
+    response = client.post("/inbox/read-all/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "app.css" in html and "页面已过期" in html and "CSRF" not in text_of(html)
