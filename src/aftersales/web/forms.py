@@ -105,9 +105,14 @@ def _field_for(name: str, case: Case) -> forms.Field:
             label=_("Hours left"), help_text=_("At least 24."), min_value=0, max_value=48
         )
     if name == "outcome":
-        outcomes = [
-            t.when["outcome"] for t in workflow_for(case.type).transitions if t.action == "rule"
-        ]
+        # One choice per outcome, however many transitions rule it (e.g. with a return first).
+        outcomes = list(
+            dict.fromkeys(
+                str(t.when["outcome"])
+                for t in workflow_for(case.type).transitions
+                if t.action == "rule"
+            )
+        )
         return forms.ChoiceField(
             label=_("Outcome"),
             choices=[(o, OUTCOME_LABELS[o]) for o in outcomes],
