@@ -166,6 +166,9 @@ def test_the_sla_card_shows_the_deadline_rows_that_fire(market, travel):
     timeline = page[page.index('data-testid="timeline"') :]
     assert re.search(r"超出时效.*?首次响应.*?" + shown(at(4, 10)), timeline, re.S), timeline
     assert not ISO_TIME.search(page)
+    # and the consumer's page shows none of it: the SLA is the team's
+    page = signed_in(market.consumer.user).get(f"/tickets/{ticket.ticket_no}/").content.decode()
+    assert "超出时效" not in page and "首次响应" not in page and 'data-testid="sla' not in page
 
 
 def test_the_consumers_ticket_page_shows_no_internal_fields(market, travel):

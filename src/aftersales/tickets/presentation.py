@@ -167,6 +167,8 @@ def messages(body: dict[str, Any], viewer: str | None) -> list[Entry]:
     ]
 
 
+# The team's own bookkeeping (SLA timers, reassignment) is not the consumer's timeline.
+CONSUMER_HIDDEN_EVENTS = frozenset({"sla_warning", "sla_breach", "assign"})
 _CREATED_BY = {"consumer": "consumer", "agent": "platform", "monitoring": "system"}
 
 
@@ -181,6 +183,8 @@ def timeline(ticket: Ticket, body: dict[str, Any], viewer: str | None) -> list[E
     }
     entries = []
     for event in reversed(body["events"]):
+        if viewer == "consumer" and event["action"] in CONSUMER_HIDDEN_EVENTS:
+            continue
         at = dt.datetime.fromisoformat(event["at"])
         data = event["data"]
         system = event["actor"] == "system"
