@@ -8,11 +8,10 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.cases import attachments
+from aftersales.cases import attachments, engine
 from aftersales.cases.models import Case, Reason
 from aftersales.cases.presentation import OUTCOME_LABELS, REASON_LABELS, TYPE_LABELS
 from aftersales.cases.workflows import workflow_for
-from aftersales.cases.workflows.base import ACTION_FIELDS
 from aftersales.catalog.models import Carrier
 from aftersales.web.money import YuanField
 
@@ -100,6 +99,17 @@ def _field_for(name: str, case: Case) -> forms.Field:
                 ("fails", _("Does not meet the standard")),
             ],
         )
+    if name == "return_goods":
+        return forms.TypedChoiceField(
+            label=_("The goods"),
+            choices=[
+                ("", _("Choose…")),
+                ("yes", _("Sent back to the merchant before the refund")),
+                ("no", _("Kept by the consumer")),
+            ],
+            coerce=lambda value: value == "yes",
+            empty_value=None,
+        )
     if name == "remaining_hours":
         return forms.IntegerField(
             label=_("Hours left"), help_text=_("At least 24."), min_value=0, max_value=48
@@ -118,6 +128,18 @@ def _field_for(name: str, case: Case) -> forms.Field:
             choices=[(o, OUTCOME_LABELS[o]) for o in outcomes],
             initial=case.recommended_outcome or None,
         )
+    if name == "return_goods":
+        # Three answers, not a checkbox: "not said" is left out of the ruling's fields.
+        return forms.TypedChoiceField(
+            label=_("The goods"),
+            choices=[
+                ("", _("Not a refund, or the goods are already back")),
+                ("yes", _("Sent back to the shop before the refund")),
+                ("no", _("Kept by the consumer")),
+            ],
+            coerce=lambda answer: answer == "yes",
+            empty_value=None,
+        )
     if name == "evidence":
         return MultipleFileField(
             label=_("Evidence"),
@@ -135,7 +157,7 @@ class ActionForm(forms.Form):
     def __init__(self, *args: Any, action: str, case: Case, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.action = action
-        required, optional = ACTION_FIELDS[action]
+        required, optional = engine.fields_asked(case, action)
         for name in [*sorted(required), *sorted(optional)]:
             field = _field_for(name, case)
             field.required = name in required
