@@ -369,10 +369,11 @@ def test_a_refusal_with_a_too_short_reason_keeps_what_was_typed(web, market, peo
     refuse.locator("textarea[name=reason]").fill("差")
     submit(merchant, "refuse")
 
-    # Then the form says why, still open and still holding the text, on the same page
+    # Then the form says why, naming the field as the page labels it, still open and still
+    # holding the text, on the same page
     with translation.override("zh-hans"):
-        message = gettext("%(f)s must be %(lo)d to %(hi)d characters.") % {
-            "f": "reason",
+        message = gettext("%(label)s must be %(lo)d to %(hi)d characters long.") % {
+            "label": gettext("Reason"),
             "lo": 2,
             "hi": 500,
         }
