@@ -53,7 +53,6 @@ PARTIES = ("consumer", "merchant", "agent", "other_merchant", "other_consumer")
 WORKFLOW_PARTY = {"consumer": "consumer", "merchant": "merchant", "agent": "agent"}
 SHIP_ACTIONS = ("ship_repaired", "ship_back", "ship_replacement", "ship_resend")
 OPTIONAL_REASON = (
-    "request_intervention",
     "report_problem",
     "report_breach",
     "report_not_received",
@@ -76,6 +75,7 @@ SCHEMA_FIELDS: dict[str, Any] = {
     "remaining_hours": 30,
     "outcome": "refund",
     "note": "依据2.7裁定",
+    "return_goods": True,
 }
 WRONG_TYPE: dict[str, Any] = {
     "return_address": 12345,
@@ -90,6 +90,7 @@ WRONG_TYPE: dict[str, Any] = {
     "description": 9,
     "remaining_hours": "soon",
     "note": 3,
+    "return_goods": "yes",
 }
 # Refusals a valid request may still meet, decided by the state of other cases or timers.
 CIRCUMSTANTIAL = {"order_already_refunded", "deadline_not_shorter", "no_deadline"}
@@ -176,9 +177,10 @@ def valid_fields(draw: Any, action: str, case: Case) -> dict[str, Any]:
     if action in ("refuse", "refuse_return"):
         return {"reason": "商品无质量问题", **draw(st.sampled_from([{}, {"evidence": ["a1"]}]))}
     if action == "ship_return":
-        shipping = draw(
-            st.sampled_from([{}, {"return_shipping_fen": 0}, {"return_shipping_fen": 1200}])
-        )
+        fees = [{}, {"return_shipping_fen": 0}]
+        if case.reason != Reason.NO_REASON:  # CRPL art. 25: a no-reason return's is not paid
+            fees.append({"return_shipping_fen": 1200})
+        shipping = draw(st.sampled_from(fees))
         return {"carrier": "sf", "tracking_no": tracking, **shipping}
     if action in SHIP_ACTIONS:
         return {"carrier": "sf", "tracking_no": tracking}
@@ -196,6 +198,8 @@ def valid_fields(draw: Any, action: str, case: Case) -> dict[str, Any]:
         }
     if action in OPTIONAL_REASON:
         return draw(st.sampled_from([{}, {"reason": SCHEMA_FIELDS["reason"]}]))
+    if action == "request_intervention":
+        return {"reason": SCHEMA_FIELDS["reason"]}
     if action == "reapply":
         return draw(st.sampled_from([{}, {"description": SCHEMA_FIELDS["description"]}]))
     if action == "shorten_deadline":
@@ -204,13 +208,20 @@ def valid_fields(draw: Any, action: str, case: Case) -> dict[str, Any]:
         return {"reason": "平台主动介入"}
     if action == "rule":
         outcome = draw(st.sampled_from(outcomes_for(case.type)))
-        fields: dict[str, Any] = {"outcome": outcome}
+        fields: dict[str, Any] = {"outcome": outcome, "note": "核实凭证后裁定"}
         if outcome == "partial_refund" or (
             outcome in ("refund", "refund_with_compensation") and draw(st.booleans())
         ):
             fields["amount_fen"] = draw(st.integers(1, case.amount_fen))
         if draw(st.booleans()):
             fields["note"] = SCHEMA_FIELDS["note"]
+        goods_with_consumer = case.type == "return_refund" and case.return_shipped_at is None
+        if goods_with_consumer and outcome in (
+            "refund",
+            "refund_with_compensation",
+            "partial_refund",
+        ):
+            fields["return_goods"] = draw(st.booleans())  # the ruling says where the goods go
         return fields
     return {}
 
@@ -269,10 +280,18 @@ def defects(action: str, case: Case, fields: dict[str, Any]) -> list[Attempt]:
         variants.append(Attempt({"result": "fails"}, "a failed inspection without report", 422))
     if action == "rule":
         variants.append(
-            Attempt({"outcome": "partial_refund"}, "partial refund without amount", 422)
+            Attempt(
+                {"outcome": "partial_refund", "note": "核实凭证后裁定", "return_goods": False},
+                "partial refund without amount",
+                422,
+            )
         )
         variants.append(
-            Attempt({"outcome": "reject", "amount_fen": 100}, "an amount on a rejection", 422)
+            Attempt(
+                {"outcome": "reject", "note": "核实凭证后裁定", "amount_fen": 100},
+                "an amount on a rejection",
+                422,
+            )
         )
     return variants
 

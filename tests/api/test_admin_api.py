@@ -60,7 +60,12 @@ def test_admin_creates_a_shop_with_an_opening_balance(market, travel):
     response = market.admin.post("/shops", SHOP)
 
     assert response.status_code == 201, response.content
-    assert response.json() == {**SHOP, "promised_after_sales_days": None}
+    assert response.json() == {
+        **SHOP,
+        "promised_after_sales_days": None,
+        "security_deposit_fen": 0,
+        "debt_fen": 0,
+    }
     shop = Shop.objects.get(code="acme")
     assert (shop.name, shop.return_address) == (SHOP["name"], SHOP["return_address"])
     assert list(LedgerEntry.objects.filter(shop=shop).values_list("kind", "amount_fen")) == [
@@ -115,10 +120,12 @@ def test_shop_balance_and_ledger_after_a_refund(market, travel):
     assert response.json() == {
         "shop": "acme",
         "balance_fen": 30_000,
+        "security_deposit_fen": 0,
         "items": [
             {
                 "id": entries[0].id,
                 "kind": "refund",
+                "account": "available",
                 "amount_fen": -20_000,
                 "case_no": case_no,
                 "memo": f"退款 {case_no}",
@@ -127,6 +134,7 @@ def test_shop_balance_and_ledger_after_a_refund(market, travel):
             {
                 "id": entries[1].id,
                 "kind": "deposit",
+                "account": "available",
                 "amount_fen": 50_000,
                 "case_no": None,
                 "memo": "opening balance",
@@ -323,3 +331,14 @@ def test_createuser_twice_fails(market, travel):
     assert str(refused.value) == "User dave already exists."
     assert ApiToken.objects.filter(user__username="dave").count() == 1
     assert ApiToken.objects.get(user__username="dave").created_at == T0
+
+
+def test_admin_opens_a_shop_with_a_security_deposit(market, travel):
+    response = market.admin.post("/shops", {**SHOP, "security_deposit_fen": 20_000})
+    assert response.status_code == 201, response.content
+    assert (response.json()["balance_fen"], response.json()["security_deposit_fen"]) == (
+        50_000,
+        20_000,
+    )
+    shop = Shop.objects.get(code="acme")
+    assert shop.security_deposit_target_fen == 20_000

@@ -168,8 +168,8 @@ SHIP_RETURN = ("consumer", "ship_return", {"carrier": "sf", "tracking_no": "SF12
             "quality",
             [
                 REFUSE,
-                ("consumer", "request_intervention", {}),
-                ("agent", "rule", {"outcome": "reject"}),
+                ("consumer", "request_intervention", {"reason": "商家拒绝不合理"}),
+                ("agent", "rule", {"outcome": "reject", "note": "核实凭证后裁定"}),
             ],
             [("awaiting_merchant", 2), ("refused", 6), ("platform_review", 8), ("closed", 9)],
         ),
@@ -246,7 +246,7 @@ SHIP_RETURN = ("consumer", "ship_return", {"carrier": "sf", "tracking_no": "SF12
             "faulty",
             [
                 ("merchant", "refuse", {"reason": "不在保修范围"}),
-                ("agent", "rule", {"outcome": "reject"}),
+                ("agent", "rule", {"outcome": "reject", "note": "核实凭证后裁定"}),
             ],
             [("awaiting_merchant", 21), ("platform_review", 8), ("closed", 24)],
         ),

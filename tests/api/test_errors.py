@@ -85,7 +85,9 @@ def test_unknown_field_in_action_body_is_400_naming_the_field(market, travel):
     )
 
     # a field another action takes, but not this one
-    response = market.merchant.act(case_no, "agree", {"outcome": "refund"})
+    response = market.merchant.act(
+        case_no, "agree", {"outcome": "refund", "note": "核实凭证后裁定"}
+    )
     assert_error(
         response,
         400,
@@ -220,7 +222,7 @@ def test_booleans_and_floats_are_not_integers(market, travel):
 
     # a partial refund of `true` fen is refused, not paid as 1 fen
     act(market.merchant, case_no, "refuse", {"reason": "商品无质量问题"})
-    act(market.consumer, case_no, "request_intervention", {})
+    act(market.consumer, case_no, "request_intervention", {"reason": "商家拒绝不合理"})
     response = market.agent.act(case_no, "rule", {"outcome": "partial_refund", "amount_fen": True})
     assert_error(
         response,
@@ -401,10 +403,12 @@ def test_consumer_may_not_take_the_agents_rule_action(market, travel):
     order = market.order()
     case_no = file_case(market.consumer, order)["case_no"]
     act(market.merchant, case_no, "refuse", {"reason": "商品无质量问题"})
-    act(market.consumer, case_no, "request_intervention", {})
+    act(market.consumer, case_no, "request_intervention", {"reason": "商家拒绝不合理"})
 
     # when the consumer tries to rule in their own favour
-    response = market.consumer.act(case_no, "rule", {"outcome": "refund_with_compensation"})
+    response = market.consumer.act(
+        case_no, "rule", {"outcome": "refund_with_compensation", "note": "核实凭证后裁定"}
+    )
 
     # then 403 and no money moved
     assert_error(

@@ -61,8 +61,8 @@ def test_a_ruling_twice_with_the_same_key_compensates_once(market, travel):
     order = market.order()
     case_no = file_case(market.consumer, order)["case_no"]
     act(market.merchant, case_no, "refuse", {"reason": "商品无质量问题"})
-    act(market.consumer, case_no, "request_intervention", {})
-    ruling = {"outcome": "refund_with_compensation"}
+    act(market.consumer, case_no, "request_intervention", {"reason": "商家拒绝不合理"})
+    ruling = {"outcome": "refund_with_compensation", "note": "核实凭证后裁定"}
 
     first = market.agent.act(case_no, "rule", ruling, headers=KEY)
     again = market.agent.act(case_no, "rule", ruling, headers=KEY)

@@ -176,9 +176,9 @@ def test_common_intervene_needs_an_agent_an_open_case_and_a_reason(market, trave
 @pytest.mark.parametrize(
     ("ruling", "status", "pdd", "refunded", "entries", "coupon"),
     [
-        ({"outcome": "refund"}, "refunded", 10, 20000, FULL_REFUND, []),
+        ({"outcome": "refund", "note": "核实凭证后裁定"}, "refunded", 10, 20000, FULL_REFUND, []),
         (
-            {"outcome": "refund_with_compensation"},
+            {"outcome": "refund_with_compensation", "note": "核实凭证后裁定"},
             "refunded",
             10,
             20000,
@@ -201,7 +201,7 @@ def test_common_intervene_needs_an_agent_an_open_case_and_a_reason(market, trave
             [("refund", "shop", -12000), ("refund", "consumer", 12000)],
             [],
         ),
-        ({"outcome": "reject"}, "closed", 9, 0, [], []),
+        ({"outcome": "reject", "note": "核实凭证后裁定"}, "closed", 9, 0, [], []),
     ],
     ids=["refund", "refund_with_compensation", "partial_refund", "refund_named_amount", "reject"],
 )
@@ -210,7 +210,7 @@ def test_common_every_ruling_outcome(
 ):
     # Given a refused refund-only request the consumer took to the platform
     case_no = case_in(market, "refund_only", "refused")["case_no"]
-    act(market.consumer, case_no, "request_intervention")
+    act(market.consumer, case_no, "request_intervention", {"reason": "商家拒绝不合理"})
     # When the agent rules
     case = act(market.agent, case_no, "rule", {**ruling, "note": "核实物流"})
     # Then the case ends as ruled, with exactly the money the ruling names
@@ -229,16 +229,16 @@ def test_common_every_ruling_outcome(
 @pytest.mark.parametrize(
     ("ruling", "code"),
     [
-        ({"outcome": "partial_refund"}, "amount_required"),
-        ({"outcome": "partial_refund", "amount_fen": 20001}, "amount_too_large"),
-        ({"outcome": "reject", "amount_fen": 100}, "amount_not_allowed"),
-        ({"outcome": "repair"}, "invalid_outcome"),
+        ({"outcome": "partial_refund", "note": "核实凭证后裁定"}, "amount_required"),
+        ({"outcome": "partial_refund", "amount_fen": 20001, "note": "核实"}, "amount_too_large"),
+        ({"outcome": "reject", "amount_fen": 100, "note": "核实"}, "amount_not_allowed"),
+        ({"outcome": "repair", "note": "核实凭证后裁定"}, "invalid_outcome"),
     ],
 )
 def test_common_ruling_amounts_are_checked(market, travel, ruling, code):
     # Given a refund-only request under review
     case_no = case_in(market, "refund_only", "refused")["case_no"]
-    act(market.consumer, case_no, "request_intervention")
+    act(market.consumer, case_no, "request_intervention", {"reason": "商家拒绝不合理"})
     # When the agent rules with a missing, excessive or misplaced amount (or a repair ruling
     # outside repair)
     status, error = refused(market.agent, case_no, "rule", ruling)

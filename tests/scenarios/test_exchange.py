@@ -158,6 +158,7 @@ def test_exchange_cfg_no_replacement_in_7_days_counting_upload_day_converts_to_r
         "exchange ⚙ replacement 7 days",
         "return_in_transit",
         "refunded",
+        signed=True,
         refund_fen=20000,
     )
     assert ledger(case_no) == FULL_REFUND
@@ -199,7 +200,7 @@ def test_exchange_problem_with_the_replacement_and_an_exchange_ruling(market, tr
     }
     # When the agent rules another exchange at 11:00 on 3 December
     travel.to(at(2026, 12, 3, 11))
-    case = act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    case = act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     # Then the merchant must ship a replacement within 7 days counting the ruling day (PDD 14)
     assert (case["status"], case["pdd_status"]) == ("awaiting_replacement", 14)
     assert case["deadlines"] == [
@@ -220,7 +221,7 @@ def test_exchange_cfg_ruled_replacement_not_shipped_in_7_days_refunds(market, tr
     case_no = exchange_case(market, "replacement_shipped")["case_no"]
     act(market.consumer, case_no, "report_problem")
     travel.to(at(2026, 12, 3, 11))
-    act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     # When nothing ships by the end of 9 December
     fire_after(travel, end_of_day(2026, 12, 9))
     # Then the case amount is refunded
@@ -279,7 +280,7 @@ def test_exchange_consumer_reapplies_or_asks_the_platform(market, travel):
     case = act(market.consumer, first, "reapply")
     assert (case["status"], case["pdd_status"]) == ("awaiting_merchant", 14)
     assert [d["name"] for d in case["deadlines"]] == ["merchant_response_deadline"]
-    case = act(market.consumer, second, "request_intervention")
+    case = act(market.consumer, second, "request_intervention", {"reason": "商家拒绝不合理"})
     # Then the first awaits the merchant again and the second is under review
     assert (case["status"], case["pdd_status"], case["deadlines"]) == ("platform_review", 8, [])
 

@@ -223,7 +223,7 @@ def test_refund_only_consumer_asks_the_platform_to_intervene(market, travel):
         "reason": "商家拒绝不合理",
     }
     # When the agent rules a refund, then it is paid
-    case = act(market.agent, case_no, "rule", {"outcome": "refund"})
+    case = act(market.agent, case_no, "rule", {"outcome": "refund", "note": "核实凭证后裁定"})
     assert (case["status"], case["refunded_fen"]) == ("refunded", 20000)
     assert ledger(case_no) == FULL_REFUND
 

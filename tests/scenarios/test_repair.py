@@ -343,7 +343,7 @@ def test_repair_2_6_4_merchant_refusal_goes_to_the_platform_recommending_compens
         },
     }
     # When the agent follows the recommendation
-    case = act(market.agent, case_no, "rule", {"outcome": RWC})
+    case = act(market.agent, case_no, "rule", {"outcome": RWC, "note": "核实凭证后裁定"})
     # Then the order is refunded and the consumer gets a 5000-fen coupon, all from the shop
     assert (case["status"], case["pdd_status"], case["refunded_fen"]) == ("refunded", 10, 20000)
     assert last_event(case)["data"] == {
@@ -351,7 +351,9 @@ def test_repair_2_6_4_merchant_refusal_goes_to_the_platform_recommending_compens
         "to": "refunded",
         "rule": "2.7",
         "outcome": RWC,
+        "note": "核实凭证后裁定",
         "recommended_outcome": RWC,
+        "goods": "kept_by_consumer",
         "refund_fen": 20000,
         "compensation_fen": 5000,
     }
@@ -839,7 +841,7 @@ def test_repair_2_6_3_breach_of_the_negotiated_solution_goes_to_the_platform(mar
         "recommended_outcome": RWC,
     }
     # When the agent rules so, then the order is refunded with compensation
-    case = act(market.agent, case_no, "rule", {"outcome": RWC})
+    case = act(market.agent, case_no, "rule", {"outcome": RWC, "note": "核实凭证后裁定"})
     assert (case["status"], case["refunded_fen"]) == ("refunded", 20000)
     assert ledger(case_no) == FULL_REFUND_AND_COUPON
 
@@ -870,6 +872,7 @@ def test_repair_2_3_2_3_consumer_asks_the_platform_and_2_6_5_false_report_compen
         "outcome": RWC,
         "note": "报告已过期",
         "recommended_outcome": None,
+        "goods": "with_merchant",
         "refund_fen": 20000,
         "compensation_fen": 5000,
     }
@@ -1026,7 +1029,7 @@ def test_repair_2_6_compensation_is_30_percent_of_a_small_order_rounded_down(mar
     order = market.order(amount_fen=9999)
     case_no = case_in(market, "repair", "platform_review", order)["case_no"]
     # When the agent rules refund with compensation
-    case = act(market.agent, case_no, "rule", {"outcome": RWC})
+    case = act(market.agent, case_no, "rule", {"outcome": RWC, "note": "核实凭证后裁定"})
     # Then the coupon is 30% of 9999 = 2999.7, rounded down to 2999 fen
     assert (case["refunded_fen"], last_event(case)["data"]["compensation_fen"]) == (9999, 2999)
     assert ledger(case_no) == [
@@ -1043,7 +1046,7 @@ def test_repair_2_6_compensation_is_capped_at_5000_fen(market, travel):
     order = market.order(amount_fen=888_888)
     case_no = case_in(market, "repair", "platform_review", order)["case_no"]
     # When the agent rules refund with compensation
-    act(market.agent, case_no, "rule", {"outcome": RWC})
+    act(market.agent, case_no, "rule", {"outcome": RWC, "note": "核实凭证后裁定"})
     # Then the coupon is 50 yuan, not 30% (266666 fen)
     assert coupons(case_no) == [(5000, "2.7")]
     assert ledger(case_no) == [
@@ -1102,7 +1105,7 @@ def test_repair_2_7_platform_review_suspends_timers_and_a_repair_ruling_restarts
     assert view(market, case_no)["status"] == "platform_review"
     # When the agent rules repair at 15:00 on 25 December
     travel.to(at(2026, 12, 25, 15))
-    case = act(market.agent, case_no, "rule", {"outcome": "repair"})
+    case = act(market.agent, case_no, "rule", {"outcome": "repair", "note": "核实凭证后裁定"})
     # Then the merchant has 20 days counting the ruling day: until the end of 13 January
     assert (case["status"], case["pdd_status"]) == ("repairing", 22)
     assert case["deadlines"] == [
@@ -1113,6 +1116,7 @@ def test_repair_2_7_platform_review_suspends_timers_and_a_repair_ruling_restarts
         "to": "repairing",
         "rule": "2.7",
         "outcome": "repair",
+        "note": "核实凭证后裁定",
         "recommended_outcome": None,
     }
     assert case_row(case_no).repair_period_start == at(2026, 12, 25, 15)
@@ -1128,7 +1132,7 @@ def test_repair_2_7_exchange_ruling_awaits_a_replacement(market, travel):
     case_no = repair_case(market, "platform_review")["case_no"]
     # When the agent rules exchange at 10:00 on 5 December
     travel.to(at(2026, 12, 5, 10))
-    case = act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    case = act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     # Then the merchant must ship a replacement within 7 days counting the ruling day (⚙)
     assert (case["status"], case["pdd_status"]) == ("awaiting_replacement", 14)
     assert case["deadlines"] == [
@@ -1161,7 +1165,7 @@ def test_repair_2_7_cfg_replacement_not_shipped_in_7_days_counting_ruling_day_re
     # Given an exchange ruled at 10:00 on 5 December
     case_no = repair_case(market, "platform_review")["case_no"]
     travel.to(at(2026, 12, 5, 10))
-    act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     # When no replacement ships by the end of 11 December
     fire_after(travel, end_of_day(2026, 12, 11))
     # Then the case amount is refunded (no compensation)
@@ -1183,7 +1187,7 @@ def test_repair_2_7_cfg_replacement_not_shipped_in_7_days_counting_ruling_day_re
 def test_repair_2_7_cfg_replacement_deemed_received_after_7_days(market, travel):
     # Given a replacement shipped at 10:00 on 6 December after an exchange ruling
     case_no = repair_case(market, "platform_review")["case_no"]
-    act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     travel.to(at(2026, 12, 6, 10))
     act(market.merchant, case_no, "ship_replacement", SHIP)
     # When the consumer says nothing until the end of 12 December
@@ -1204,7 +1208,7 @@ def test_repair_2_7_cfg_replacement_deemed_received_after_7_days(market, travel)
 def test_repair_2_7_problem_with_the_replacement_goes_back_to_the_platform(market, travel):
     # Given a replacement shipped after an exchange ruling
     case_no = repair_case(market, "platform_review")["case_no"]
-    act(market.agent, case_no, "rule", {"outcome": "exchange"})
+    act(market.agent, case_no, "rule", {"outcome": "exchange", "note": "核实凭证后裁定"})
     act(market.merchant, case_no, "ship_replacement", SHIP)
     # When the consumer reports a problem, then the platform reviews it again, timers stopped
     case = act(market.consumer, case_no, "report_problem", {"reason": "换的也是坏的"})
@@ -1215,25 +1219,32 @@ def test_repair_2_7_problem_with_the_replacement_goes_back_to_the_platform(marke
     ("ruling", "status", "pdd", "refunded", "entries", "coupon"),
     [
         (
-            {"outcome": "refund"},
+            {"outcome": "refund", "note": "核实凭证后裁定"},
             "refunded",
             10,
             20000,
             [("refund", "shop", -20000), ("refund", "consumer", 20000)],
             [],
         ),
-        ({"outcome": RWC}, "refunded", 10, 20000, FULL_REFUND_AND_COUPON, [(5000, "2.7")]),
         (
-            {"outcome": "partial_refund", "amount_fen": 8000},
+            {"outcome": RWC, "note": "核实凭证后裁定"},
+            "refunded",
+            10,
+            20000,
+            FULL_REFUND_AND_COUPON,
+            [(5000, "2.7")],
+        ),
+        (
+            {"outcome": "partial_refund", "amount_fen": 8000, "note": "核实凭证后裁定"},
             "refunded",
             10,
             8000,
             [("refund", "shop", -8000), ("refund", "consumer", 8000)],
             [],
         ),
-        ({"outcome": "reject"}, "closed", 24, 0, [], []),
-        ({"outcome": "repair"}, "repairing", 22, 0, [], []),
-        ({"outcome": "exchange"}, "awaiting_replacement", 14, 0, [], []),
+        ({"outcome": "reject", "note": "核实凭证后裁定"}, "closed", 24, 0, [], []),
+        ({"outcome": "repair", "note": "核实凭证后裁定"}, "repairing", 22, 0, [], []),
+        ({"outcome": "exchange", "note": "核实凭证后裁定"}, "awaiting_replacement", 14, 0, [], []),
     ],
     ids=["refund", "refund_with_compensation", "partial_refund", "reject", "repair", "exchange"],
 )
@@ -1260,9 +1271,13 @@ def test_repair_2_7_unknown_ruling_is_refused(market, travel):
     # Given a refused repair under review
     case_no = repair_case(market, "platform_review")["case_no"]
     # When the agent sends an outcome that does not exist, then it is refused
-    status, error = refused(market.agent, case_no, "rule", {"outcome": "shrug"})
+    status, error = refused(
+        market.agent, case_no, "rule", {"outcome": "shrug", "note": "核实凭证后裁定"}
+    )
     assert (status, error["code"], error["field"]) == (422, "invalid_outcome", "outcome")
     # And the merchant may not rule at all
-    status, error = refused(market.merchant, case_no, "rule", {"outcome": "reject"})
+    status, error = refused(
+        market.merchant, case_no, "rule", {"outcome": "reject", "note": "核实凭证后裁定"}
+    )
     assert (status, error["code"]) == (403, "forbidden_party")
     assert view(market, case_no)["status"] == "platform_review"

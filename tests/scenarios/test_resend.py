@@ -212,7 +212,7 @@ def test_resend_consumer_reapplies_or_asks_the_platform(market, travel):
         )
     ]
     # When the consumer asks the platform on the other, then it is under review
-    case = act(market.consumer, second, "request_intervention")
+    case = act(market.consumer, second, "request_intervention", {"reason": "商家拒绝不合理"})
     assert (case["status"], case["pdd_status"], case["deadlines"]) == ("platform_review", 8, [])
 
 

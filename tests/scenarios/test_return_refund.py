@@ -173,6 +173,7 @@ def test_return_refund_merchant_confirms_the_return_and_refunds(market, travel):
         "from": "return_in_transit",
         "to": "refunded",
         "rule": "return_refund ⚙ confirm 7 days",
+        "signed": True,
         "refund_fen": 20000,
     }
     assert ledger(case_no) == FULL_REFUND
@@ -200,6 +201,7 @@ def test_return_refund_cfg_return_not_confirmed_in_7_days_counting_upload_day_re
         "return_refund ⚙ confirm 7 days",
         "return_in_transit",
         "refunded",
+        signed=True,
         refund_fen=20000,
     )
     assert ledger(case_no) == FULL_REFUND
@@ -292,7 +294,7 @@ def test_return_refund_consumer_reapplies_or_asks_the_platform(market, travel):
         )
     ]
     # When the consumer asks the platform about the second
-    case = act(market.consumer, second, "request_intervention")
+    case = act(market.consumer, second, "request_intervention", {"reason": "商家拒绝不合理"})
     # Then it is under review with no timers
     assert (case["status"], case["pdd_status"], case["deadlines"]) == ("platform_review", 8, [])
 

@@ -62,7 +62,12 @@ def ruled_repair(market: Any, ruler: Any) -> Case:
         action="refuse",
         fields_in={"reason": "人为损坏"},
     )
-    perform_action(ruler.user, case_no=case.case_no, action="rule", fields_in={"outcome": "refund"})
+    perform_action(
+        ruler.user,
+        case_no=case.case_no,
+        action="rule",
+        fields_in={"outcome": "refund", "note": "核实凭证后裁定"},
+    )
     case.refresh_from_db()
     assert (case.status, case.is_open) == ("refunded", False)
     return case
@@ -260,7 +265,7 @@ def test_the_last_of_several_staff_is_credited(market, travel):
     # Given an agent intervened and an admin then ruled
     case_no = case_in(market, "refund_only", "awaiting_merchant")["case_no"]
     act(market.agent, case_no, "intervene", {"reason": "用户投诉"})
-    act(market.admin, case_no, "rule", {"outcome": "refund"})
+    act(market.admin, case_no, "rule", {"outcome": "refund", "note": "核实凭证后裁定"})
     # When the consumer rates it, then the admin, who acted last, is credited
     response = rate(market.consumer, case_no, {"stars": 5})
     assert response.json()["agent"] == market.admin.user.username
@@ -271,7 +276,7 @@ def test_the_last_staff_actor_is_credited_even_when_parties_acted_after(market, 
     # Given an agent ruled that a refused repair be done, and the merchant and the consumer
     # then finished it
     case_no = case_in(market, "repair", "platform_review")["case_no"]
-    act(market.agent, case_no, "rule", {"outcome": "repair"})
+    act(market.agent, case_no, "rule", {"outcome": "repair", "note": "核实凭证后裁定"})
     act(market.merchant, case_no, "ship_repaired", SHIP)
     case = act(market.consumer, case_no, "confirm_received")
     assert case["status"] == "completed"
@@ -430,7 +435,7 @@ def rated(market, travel) -> dict[str, Any]:
         market.admin.user,
         case_no=shop_b_case.case_no,
         action="rule",
-        fields_in={"outcome": "reject"},
+        fields_in={"outcome": "reject", "note": "核实凭证后裁定"},
     )
     ratings = [
         (agreed_refund(market), 5, at(1, 23, 59, 59)),

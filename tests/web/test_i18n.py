@@ -22,8 +22,10 @@ from django.utils.translation.template import templatize
 from aftersales.cases.effects import GUARDS
 from aftersales.cases.models import Case
 from aftersales.cases.services import create_case, perform_action
+from aftersales.catalog.models import Category
 from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.ledger.models import EntryKind, LedgerEntry
+from aftersales.orders.models import OrderItem
 
 SOURCE = Path(settings.BASE_DIR)
 LOCALE = SOURCE / "locale"
@@ -328,9 +330,17 @@ class Scene:
 def scene(market, travel) -> Scene:
     """Three cases of one consumer at one shop, in three states."""
     consumer, merchant = market.consumer.user, market.merchant.user
-    waiting = create_case(
-        consumer, order_sn=market.order().order_sn, type="repair", reason="faulty"
+    # The waiting repair's order also holds a T-shirt, which stays open to other requests.
+    two_items = market.order()
+    OrderItem.objects.create(
+        order=two_items,
+        sku="TEE-1",
+        title="T恤",
+        category=Category.objects.get_or_create(name="服装")[0],
+        quantity=1,
+        unit_price_fen=5_000,
     )
+    waiting = create_case(consumer, order_sn=two_items.order_sn, type="repair", reason="faulty")
     in_review = create_case(
         consumer, order_sn=market.order().order_sn, type="repair", reason="faulty"
     )

@@ -124,6 +124,14 @@ def parse_selection(raw: Any) -> list[tuple[str, int | None]] | None:
     return selection
 
 
+def default_selection(order: Order, case_type: str) -> list[tuple[str, int | None]] | None:
+    """What a request that names no items claims: every line, except that a repair claims
+    the repairable lines only (rule 1.2)."""
+    if case_type != "repair":
+        return None
+    return [(item.sku, None) for item in order.items.all() if item.category.repairable] or None
+
+
 def select_lines(
     order: Order, selection: list[tuple[str, int | None]] | None, *, field: str = "items"
 ) -> list[Line]:
@@ -149,12 +157,18 @@ def select_lines(
                     field="items",
                 )
             chosen.append((item, quantity))
-    open_claim = (
+    open_claims = list(
         CaseItem.objects.filter(order_item__in=[item for item, _q in chosen], is_open=True)
         .select_related("case", "order_item")
         .order_by("id")
-        .first()
     )
+    if selection is None:
+        # Naming no items claims those still free; only when none is free is it a conflict.
+        busy = {claim.order_item_id for claim in open_claims}
+        free = [(item, quantity) for item, quantity in chosen if item.id not in busy]
+        if free:
+            chosen, open_claims = free, []
+    open_claim = open_claims[0] if open_claims else None
     if open_claim is not None:
         raise Conflict(
             _("Case %(c)s is already open for %(t)s; wait until it ends before asking again.")

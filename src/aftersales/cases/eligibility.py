@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext as _
 
-from aftersales.cases import policy
+from aftersales.cases import claims, policy
 from aftersales.cases.models import QUALITY_REASONS, Reason
-from aftersales.core.errors import RuleViolation
+from aftersales.core.errors import DomainError, RuleViolation
 from aftersales.core.periods import days, end_of_local_day, local_date
 from aftersales.orders.models import Order, OrderItem
 
@@ -127,3 +127,14 @@ def _check_repair(order: Order, items: Sequence[OrderItem], now: dt.datetime) ->
     latest = repair_deadline(order, items)
     if latest is not None and now > latest:
         raise _not_eligible(_("The repair application period has ended."), "2.1")
+
+
+def refusal(order: Order, case_type: str, reason: str, now: dt.datetime) -> DomainError | None:
+    """Why a request of `case_type` on the whole order would be refused now (an open request
+    on its items, nothing left to claim, or a rule), or None when it would be accepted."""
+    try:
+        lines = claims.select_lines(order, claims.default_selection(order, case_type))
+        check(order, case_type, reason, now, items=[line.item for line in lines])
+    except DomainError as error:
+        return error
+    return None

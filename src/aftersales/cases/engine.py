@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from aftersales.cases.effects import GUARDS
 from aftersales.cases.models import Case
 from aftersales.cases.workflows import workflow_for
-from aftersales.cases.workflows.base import ACTION_FIELDS, Transition
+from aftersales.cases.workflows.base import ACTION_FIELDS, PLATFORM_REVIEW, Transition
 from aftersales.core.errors import BadRequest, Conflict, Forbidden, RuleViolation
 
 
@@ -45,7 +45,7 @@ def select_transition(
     matching = [t for t in mine if all(fields.get(k) == v for k, v in t.when.items())]
     if not matching:
         selector = next(iter(mine[0].when))
-        options = sorted({t.when[selector] for t in mine})
+        options = sorted({str(t.when[selector]) for t in mine})
         raise RuleViolation(
             _("%(f)s must be one of: %(o)s.") % {"f": selector, "o": ", ".join(options)},
             code=f"invalid_{selector}",
@@ -75,3 +75,23 @@ def allowed_actions(case: Case, party: str | None) -> list[str]:
         if transition.action not in names:
             names.append(transition.action)
     return names
+
+
+def fields_asked(case: Case, action: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(required, optional) fields a form for `action` on this case asks for: only what the
+    transition uses (agreeing to a refund-only needs no return address)."""
+    required, optional = ACTION_FIELDS[action]
+    here = workflow_for(case.type).transitions_for(action, case.status)
+    effects = {effect for t in here for effect in t.effects}
+    if "set_return_address" not in effects:
+        optional -= {"return_address"}
+    goods_with_consumer = (
+        case.type == "return_refund"
+        and case.status == PLATFORM_REVIEW
+        and case.return_shipped_at is None
+    )
+    if action == "rule" and not goods_with_consumer:
+        optional -= {"return_goods"}
+    if action == "offer" and case.type != "return_refund":
+        optional -= {"return_goods"}
+    return required, optional

@@ -59,6 +59,15 @@ def _choice(name: str, options: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def _boolean(name: str) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise BadRequest(_("%(f)s must be true or false.") % {"f": name}, field=name)
+        return value
+
+    return check
+
+
 def _tracking_no(value: Any) -> str:
     if not isinstance(value, str) or not TRACKING_NO.match(value.strip()):
         raise BadRequest(
@@ -93,7 +102,8 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "description": _text("description", 0, 2000),
     "remaining_hours": _integer("remaining_hours", -(10**6), 10**6),
     "outcome": _text("outcome", 1, 32),
-    "note": _text("note", 0, 2000),
+    "note": _text("note", 2, 2000),
+    "return_goods": _boolean("return_goods"),
 }
 
 

@@ -71,6 +71,12 @@ class Case(models.Model):
     inspection_report = models.TextField(blank=True)
     negotiated_terms = models.TextField(blank=True)
     negotiated_amount_fen = models.BigIntegerField(null=True, blank=True)
+    # What an agent's ruling (or an accepted counter-offer) refunds once the goods are back.
+    ruled_amount_fen = models.BigIntegerField(null=True, blank=True)
+    # The merchant's counter-offer: a refund of this much, with or without the goods back.
+    offer_amount_fen = models.BigIntegerField(null=True, blank=True)
+    offer_return_goods = models.BooleanField(default=False)
+    offers_made = models.PositiveSmallIntegerField(default=0)
 
     # Head of the case's hash chain (core/eventlog.py).
     event_seq = models.PositiveIntegerField(default=0)
@@ -93,6 +99,9 @@ class Case(models.Model):
             models.Index(fields=["consumer", "-id"], name="case_consumer"),
             models.Index(fields=["status", "-id"], name="case_status"),
             models.Index(fields=["updated_at"], name="case_updated"),
+            # The workbench finds a case by the waybill of its return or of the parcel back.
+            models.Index(fields=["return_tracking_no"], name="case_return_tracking"),
+            models.Index(fields=["outbound_tracking_no"], name="case_outbound_tracking"),
         ]
 
     def __str__(self) -> str:

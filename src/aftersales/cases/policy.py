@@ -21,6 +21,9 @@ DEFAULTS: dict[str, int] = {
     "repair_days_after_receipt": 365,
     # Rule 2.2: a shortened merchant deadline keeps at least 24 hours.
     "shortened_deadline_floor_hours": 24,
+    # CRPL art. 25: a no-reason return's shipping is the consumer's unless the shop promises
+    # otherwise (1: the shop pays it, e.g. with return-shipping insurance).
+    "no_reason_return_shipping_paid_by_merchant": 0,
 }
 
 

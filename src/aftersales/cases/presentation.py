@@ -18,6 +18,7 @@ REASON_LABELS = {reason.value: reason.label for reason in Reason}
 
 STATUS_LABELS = {
     "awaiting_merchant": _("Waiting for the merchant"),
+    "offer_pending": _("The merchant made an offer: waiting for your answer"),
     "awaiting_return": _("Waiting for you to send the item back"),
     "return_in_transit": _("Return on its way to the merchant"),
     "inspecting": _("Merchant receiving and inspecting"),
@@ -71,6 +72,10 @@ ACTION_LABELS = {
     "complete": _("Completed"),
     "timeout_refund": _("Refund on timeout"),
     "escalate": _("Sent to the platform"),
+    "close_settled": _("Closed: already refunded elsewhere"),
+    "offer": _("Make an offer"),
+    "accept_offer": _("Accept the offer"),
+    "decline_offer": _("Decline the offer"),
 }
 
 # What a pending deadline does when it runs out, in words.
@@ -83,6 +88,7 @@ DEFAULT_OUTCOME_LABELS = {
     "confirm_received": _("the item is deemed received"),
     "accept_result": _("the inspection result is deemed accepted"),
     "escalate": _("the platform takes over"),
+    "decline_offer": _("the offer is deemed declined and your request goes back to the merchant"),
 }
 
 OUTCOME_LABELS = {
@@ -101,3 +107,28 @@ ROLE_LABELS = {
     "agent": _("Platform agent"),
     "admin": _("Administrator"),
 }
+
+
+# Facts an event may record, in words (cases/effects.py writes the codes).
+GOODS_LABELS = {
+    "return_first": _("The goods go back to the merchant before the refund"),
+    "with_merchant": _("The goods are with the merchant"),
+    "kept_by_consumer": _("The consumer keeps the goods"),
+}
+CLOSING_REASON_LABELS = {
+    "money_already_returned": _(
+        "Closed: the money for these items was already returned by another request"
+    ),
+}
+
+
+def status_label(case) -> str:
+    """The case's status in words; a refund of less than was asked says so."""
+    from aftersales.core.money import yuan
+
+    if case.status == "refunded" and 0 < case.refunded_fen < case.amount_fen:
+        return str(_("Partly refunded: ¥%(r)s of ¥%(a)s")) % {
+            "r": yuan(case.refunded_fen),
+            "a": yuan(case.amount_fen),
+        }
+    return str(STATUS_LABELS.get(case.status, case.status))

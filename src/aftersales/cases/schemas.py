@@ -48,6 +48,7 @@ class ActionIn(Schema):
     remaining_hours: int | None = None
     outcome: str | None = None
     note: str | None = None
+    return_goods: bool | None = None
 
 
 class DeadlineOut(Schema):

@@ -78,11 +78,8 @@ def create_case(
         )
         if order is None:
             raise NotFound(_("Order %(o)s not found.") % {"o": order_sn}, field="order_sn")
-        if selection is None and type == "repair":
-            # Rule 1.2: by default a repair claims the order's repairable items only.
-            selection = [
-                (item.sku, None) for item in order.items.all() if item.category.repairable
-            ] or None
+        if selection is None:
+            selection = claims.default_selection(order, type)
         # Which items, how many and how much (409 when an item already has an open request).
         lines = claims.select_lines(order, selection, field=claim_field)
         eligibility.check(order, type, reason, now, items=[line.item for line in lines])

@@ -25,6 +25,8 @@ class ShopIn(Schema):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,31}$")
     name: str = Field(min_length=1, max_length=100)
     balance_fen: int = Field(default=0, ge=-(10**12), le=10**12)
+    # 保证金 paid in at opening; sales income restores it to this amount after deductions.
+    security_deposit_fen: int = Field(default=0, ge=0, le=10**12)
     return_address: str = Field(min_length=5, max_length=300)
     promised_after_sales_days: int | None = Field(default=None, ge=1, le=3650)
 
@@ -35,6 +37,8 @@ class ShopOut(Schema):
     return_address: str
     promised_after_sales_days: int | None
     balance_fen: int
+    security_deposit_fen: int
+    debt_fen: int
 
 
 class CarrierIn(Schema):
@@ -50,12 +54,15 @@ class CarrierOut(Schema):
 
 
 def shop_body(shop: Shop) -> dict:
+    balance = ledger.shop_balance(shop.id)
     return {
         "code": shop.code,
         "name": shop.name,
         "return_address": shop.return_address,
         "promised_after_sales_days": shop.promised_after_sales_days,
-        "balance_fen": ledger.shop_balance(shop.id),
+        "balance_fen": balance,
+        "security_deposit_fen": ledger.security_deposit_balance(shop.id),
+        "debt_fen": max(-balance, 0),
     }
 
 

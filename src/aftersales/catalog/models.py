@@ -11,6 +11,8 @@ class Shop(models.Model):
     return_address = models.CharField(max_length=300)
     # The shop's own promise of after-sales service, in days after receipt (rule 2.1(4)).
     promised_after_sales_days = models.PositiveIntegerField(null=True, blank=True)
+    # The 保证金 the shop keeps with the platform; sales income restores it after deductions.
+    security_deposit_target_fen = models.BigIntegerField(default=0)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:

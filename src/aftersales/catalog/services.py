@@ -19,6 +19,7 @@ def create_shop(
     name: str,
     balance_fen: int,
     return_address: str,
+    security_deposit_fen: int = 0,
     promised_after_sales_days: int | None = None,
     now: dt.datetime | None = None,
 ) -> Shop:
@@ -30,8 +31,13 @@ def create_shop(
                 name=name,
                 return_address=return_address,
                 promised_after_sales_days=promised_after_sales_days,
+                security_deposit_target_fen=security_deposit_fen,
                 created_at=now,
             )
+            if security_deposit_fen:
+                ledger.pay_security_deposit(
+                    shop=shop, amount_fen=security_deposit_fen, now=now, memo="opening deposit"
+                )
             if balance_fen:
                 ledger.deposit(shop=shop, amount_fen=balance_fen, now=now, memo="opening balance")
     except IntegrityError as error:

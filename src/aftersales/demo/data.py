@@ -378,18 +378,41 @@ def route(
     return Route(tuple(steps), order_state, reason)
 
 
+RULING_NOTES = {
+    "reject": "核实物流与聊天记录，商家处理符合规则，驳回申请。",
+    "repair": "检测报告不足以证明人为损坏，由商家维修。",
+    "exchange": "商品存在质量问题，由商家换货。",
+}
+
+
 def rule(outcome: str, **fields: Any) -> Step:
+    """An agent's ruling, with the reason every ruling gives."""
+    fields.setdefault("note", RULING_NOTES.get(outcome, "核实凭证后，消费者诉求合理，支持退款。"))
     return A("rule", outcome=outcome, **fields)
 
 
 REFUSED_TO_REVIEW = (M("refuse"), C("request_intervention"))
+
+
+def offer(*, return_goods: bool | None = None) -> Step:
+    """The merchant's counter-offer: 70% of the request (and, for a return, keep the goods)."""
+    fields: dict[str, Any] = {
+        "amount_fen": Percent(70),
+        "note": "商品不影响使用，给您退七成可以吗？",
+    }
+    if return_goods is not None:
+        fields["return_goods"] = return_goods
+    return M("offer", **fields)
+
 
 REFUND_ONLY: dict[str, tuple[Route, ...]] = {
     "awaiting_merchant": (
         route(),
         route(M("refuse"), C("reapply")),
         route(A("shorten_deadline", remaining_hours=24)),
+        route(offer(), C("decline_offer")),
     ),
+    "offer_pending": (route(offer()),),
     "refused": (route(M("refuse")), route(M("refuse"), C("reapply"), M("refuse"))),
     "platform_review": (route(*REFUSED_TO_REVIEW), route(A("intervene"))),
     "refunded": (
@@ -399,6 +422,7 @@ REFUND_ONLY: dict[str, tuple[Route, ...]] = {
         route(S("agree"), order_state="shipped", reason="not_received"),
         route(*REFUSED_TO_REVIEW, rule("refund")),
         route(*REFUSED_TO_REVIEW, rule("partial_refund", amount_fen=Percent(50))),
+        route(offer(), C("accept_offer")),
     ),
     "cancelled": (route(C("cancel")), route(M("refuse"), C("cancel"))),
     "closed": (route(*REFUSED_TO_REVIEW, rule("reject")),),
@@ -409,6 +433,7 @@ RETURNED = (M("agree"), C("ship_return"))
 
 RETURN_REFUND: dict[str, tuple[Route, ...]] = {
     "awaiting_merchant": (route(), route(M("refuse"), C("reapply"))),
+    "offer_pending": (route(offer(return_goods=False)),),
     "awaiting_return": (route(M("agree")), route(S("agree"))),
     "return_in_transit": (route(*RETURNED),),
     "refused": (route(M("refuse")), route(*RETURNED, M("refuse_return"))),
@@ -419,7 +444,8 @@ RETURN_REFUND: dict[str, tuple[Route, ...]] = {
     "refunded": (
         route(*RETURNED, M("confirm_return")),
         route(S("agree"), C("ship_return"), S("confirm_return")),
-        route(*REFUSED_TO_REVIEW, rule("refund_with_compensation")),
+        # the consumer keeps the goods: the ruling says so (2.7)
+        route(*REFUSED_TO_REVIEW, rule("refund_with_compensation", return_goods=False)),
     ),
     "cancelled": (route(C("cancel")), route(M("agree"), C("cancel"))),
     "closed": (route(*RETURNED, M("refuse_return"), C("request_intervention"), rule("reject")),),

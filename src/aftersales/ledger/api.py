@@ -16,6 +16,7 @@ router = Router(tags=["money"])
 class EntryOut(Schema):
     id: int
     kind: str
+    account: str
     amount_fen: int
     case_no: str | None
     memo: str
@@ -25,6 +26,7 @@ class EntryOut(Schema):
 class LedgerOut(Schema):
     shop: str
     balance_fen: int
+    security_deposit_fen: int
     items: list[EntryOut]
 
 
@@ -40,7 +42,7 @@ class CouponOut(Schema):
 
 @router.get("/shops/{code}/ledger", response={200: LedgerOut, **ERRORS})
 def shop_ledger(request: HttpRequest, code: str, limit: int = 100):
-    from aftersales.ledger.services import shop_balance
+    from aftersales.ledger.services import security_deposit_balance, shop_balance
 
     shop = access_shop(request.auth, code)  # type: ignore[attr-defined]
     entries = (
@@ -51,10 +53,12 @@ def shop_ledger(request: HttpRequest, code: str, limit: int = 100):
     return {
         "shop": shop.code,
         "balance_fen": shop_balance(shop.id),
+        "security_deposit_fen": security_deposit_balance(shop.id),
         "items": [
             {
                 "id": e.id,
                 "kind": e.kind,
+                "account": e.account,
                 "amount_fen": e.amount_fen,
                 "case_no": e.case.case_no if e.case else None,
                 "memo": e.memo,

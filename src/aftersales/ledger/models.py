@@ -7,8 +7,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Account(models.TextChoices):
+    """A shop's two accounts (rules 2.5/2.6 deduct from 货款, then from 保证金)."""
+
+    AVAILABLE = "available", _("Sales balance")
+    SECURITY_DEPOSIT = "security_deposit", _("Security deposit")
+
+
 class EntryKind(models.TextChoices):
     DEPOSIT = "deposit", _("Deposit / sales")
+    SECURITY_DEPOSIT = "security_deposit", _("Security deposit paid in")
+    SECURITY_TOP_UP = "security_top_up", _("Security deposit restored from sales")
     REFUND = "refund", _("Refund")
     RETURN_SHIPPING = "return_shipping", _("Return shipping")
     COMPENSATION = "compensation", _("Compensation coupon")
@@ -34,6 +43,8 @@ class LedgerEntry(models.Model):
         related_name="ledger",
     )
     kind = models.CharField(max_length=20, choices=EntryKind.choices)
+    # Shops only: which of the shop's accounts the entry moves (consumers have one).
+    account = models.CharField(max_length=20, choices=Account.choices, default=Account.AVAILABLE)
     amount_fen = models.BigIntegerField()
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger"
@@ -51,7 +62,7 @@ class LedgerEntry(models.Model):
                 name="ledger_one_account",
             ),
             models.UniqueConstraint(
-                fields=["case", "kind", "shop"],
+                fields=["case", "kind", "shop", "account"],
                 condition=models.Q(kind__in=ONCE_PER_CASE, shop__isnull=False),
                 name="ledger_shop_once_per_case",
             ),
@@ -61,7 +72,10 @@ class LedgerEntry(models.Model):
                 name="ledger_consumer_once_per_case",
             ),
         ]
-        indexes = [models.Index(fields=["shop", "-id"], name="ledger_shop_recent")]
+        indexes = [
+            models.Index(fields=["shop", "-id"], name="ledger_shop_recent"),
+            models.Index(fields=["shop", "account"], name="ledger_shop_account"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_fen} fen"

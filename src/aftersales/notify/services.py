@@ -342,3 +342,38 @@ def message_consumer(actor: User, *, case: Case, text: str, now: dt.datetime) ->
         body=text,
         now=now,
     )
+
+
+# --- money warnings -------------------------------------------------------------------------
+
+
+def shop_balance_warning(case: Case, *, charge: Any, what: str, now: dt.datetime) -> None:
+    """A charge to the shop that its sales balance did not cover: the shop's merchants and the
+    platform's agents hear of it once per case and kind of charge."""
+    from aftersales.core.money import yuan
+
+    parts = []
+    if charge.from_deposit_fen:
+        parts.append(
+            _("¥%(y)s was deducted from the security deposit.")
+            % {"y": yuan(charge.from_deposit_fen)}
+        )
+    if charge.debt_fen:
+        parts.append(
+            _(
+                "¥%(y)s could not be covered and is now owed to the platform; it is settled from "
+                "the next sales income."
+            )
+            % {"y": yuan(charge.debt_fen)}
+        )
+    title = _("Balance too low for case %(c)s") % {"c": case.case_no}
+    notify_users(
+        [*shop_merchants(case.shop_id), *platform_agents()],
+        kind=f"balance.{what}",
+        subject_kind="case",
+        subject_key=case.case_no,
+        title=str(title),
+        body=" ".join(str(p) for p in parts),
+        now=now,
+        source_key=f"balance:{case.case_no}:{what}",
+    )

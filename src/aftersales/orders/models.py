@@ -27,6 +27,10 @@ class Order(models.Model):
     shipment_intercepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
+    class Meta:
+        # The workbench and the carriers find an order by its waybill number.
+        indexes = [models.Index(fields=["tracking_no"], name="order_tracking")]
+
     def __str__(self) -> str:
         return self.order_sn
 

@@ -13,12 +13,15 @@ from aftersales.cases.access import party_of
 from aftersales.cases.models import Attachment, Case
 from aftersales.cases.presentation import (
     ACTION_LABELS,
+    CLOSING_REASON_LABELS,
     DEFAULT_OUTCOME_LABELS,
+    GOODS_LABELS,
     OUTCOME_LABELS,
     REASON_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
     TYPE_LABELS,
+    status_label,
 )
 from aftersales.cases.workflows import workflow_for
 from aftersales.catalog.models import Carrier
@@ -120,7 +123,12 @@ def _details(data: dict[str, Any], carriers: dict[str, str], *, with_rule: bool)
         details.append(str(_RESULT_LABELS[data["result"]]))
     if data.get("reason"):
         # A request's reason is a code; a refusal's is the merchant's own words.
-        details.append(str(REASON_LABELS.get(data["reason"], data["reason"])))
+        labels = {**REASON_LABELS, **CLOSING_REASON_LABELS}
+        details.append(str(labels.get(data["reason"], data["reason"])))
+    if data.get("partial"):
+        details.append(str(_("Partial refund")))
+    if data.get("goods") in GOODS_LABELS:
+        details.append(str(GOODS_LABELS[data["goods"]]))
     if data.get("carrier"):
         details.append(carriers.get(data["carrier"], data["carrier"]))
     details.extend(str(data[key]) for key in _TEXT_KEYS if data.get(key))
@@ -204,7 +212,7 @@ def case_context(
         "items": list(case.order.items.select_related("category")),
         "party": party,
         "type_label": TYPE_LABELS[case.type],
-        "status_label": STATUS_LABELS.get(case.status, case.status),
+        "status_label": status_label(case),
         "reason_label": REASON_LABELS.get(case.reason, case.reason),
         "recommended_label": OUTCOME_LABELS.get(case.recommended_outcome, ""),
         "countdowns": countdowns(pending, now, case.type),

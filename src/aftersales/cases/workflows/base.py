@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aftersales.core.periods import Period
+from aftersales.core.periods import Period, hours
 
 Party = Literal["consumer", "merchant", "agent", "system"]
 
@@ -35,7 +35,7 @@ class Transition:
     by: tuple[Party, ...]
     rule: str
     # Only fields with these values select this transition (e.g. inspect result=meets).
-    when: dict[str, str] = field(default_factory=dict)
+    when: dict[str, str | bool] = field(default_factory=dict)
     guard: str | None = None  # a named condition on the case (cases/effects.py GUARDS)
     effects: tuple[str, ...] = ()  # named effects (cases/effects.py EFFECTS), in order
     recommend: str | None = None  # the outcome recommended to the agent in platform_review
@@ -92,6 +92,65 @@ def consumer_cancel(sources: Iterable[str], rule: str = "common") -> tuple[Trans
     return tuple(Transition("cancel", s, "cancelled", CONSUMER, rule) for s in sources)
 
 
+OFFER_PENDING = "offer_pending"
+
+
+def counter_offer(type_name: str, *, with_return: bool) -> tuple[tuple[Transition, ...], Timer]:
+    """The merchant's counter-offer (⚙, as on Pinduoduo's 协商): instead of agreeing or
+    refusing, the merchant offers a smaller refund, or a refund without sending the goods
+    back. The consumer accepts (refunded, or the goods go back first) or declines, and the
+    request returns to the merchant's queue under a fresh deadline; silence declines, so an
+    unanswered offer never costs the consumer the request. One offer per case."""
+    moves = [
+        Transition(
+            "offer",
+            "awaiting_merchant",
+            OFFER_PENDING,
+            MERCHANT,
+            f"{type_name} ⚙ counter-offer",
+            guard="no_offer_yet",
+            effects=("record_offer",),
+        ),
+        Transition(
+            "accept_offer",
+            OFFER_PENDING,
+            "refunded",
+            CONSUMER,
+            f"{type_name} ⚙ counter-offer accepted",
+            guard="offer_keeps_goods",
+            effects=("take_offer", "refund"),
+        ),
+        Transition(
+            "decline_offer",
+            OFFER_PENDING,
+            "awaiting_merchant",
+            CONSUMER_OR_SYSTEM,
+            f"{type_name} ⚙ counter-offer declined",
+            effects=("record_refusal",),
+        ),
+    ]
+    if with_return:
+        moves.append(
+            Transition(
+                "accept_offer",
+                OFFER_PENDING,
+                "awaiting_return",
+                CONSUMER,
+                f"{type_name} ⚙ counter-offer accepted",
+                guard="offer_returns_goods",
+                effects=("take_offer", "set_return_address"),
+            )
+        )
+    timer = Timer(
+        OFFER_PENDING,
+        hours(48, setting="offer_response_hours"),
+        "decline_offer",
+        f"{type_name} ⚙ counter-offer 48 h",
+        "offer_response_deadline",
+    )
+    return tuple(moves), timer
+
+
 def money_returned_elsewhere(statuses: Iterable[str]) -> tuple[Transition, ...]:
     """One claim per item: when a refund finds the items' money already returned by another
     case, the case closes with that reason instead of failing (taken by the engine in place of
@@ -100,6 +159,37 @@ def money_returned_elsewhere(statuses: Iterable[str]) -> tuple[Transition, ...]:
         Transition("close_settled", s, "closed", SYSTEM, "common: one claim per item")
         for s in statuses
         if s not in TERMINAL
+    )
+
+
+def rulings_with_return(
+    *, target: str = "awaiting_return", guard: str = "return_not_shipped"
+) -> tuple[Transition, ...]:
+    """A refunding ruling that first has the goods sent back (`return_goods: true`): the case
+    waits for the return with the ruled amount held, and refunds it when the merchant confirms
+    the goods (2.7). Listed before the plain rulings, which refund at once."""
+    effects = {
+        "refund": ("record_ruling", "hold_ruled_amount", "set_return_address"),
+        "partial_refund": ("record_ruling", "hold_ruled_amount", "set_return_address"),
+        "refund_with_compensation": (
+            "record_ruling",
+            "hold_ruled_amount",
+            "set_return_address",
+            "compensate",
+        ),
+    }
+    return tuple(
+        Transition(
+            "rule",
+            PLATFORM_REVIEW,
+            target,
+            AGENT,
+            "2.7",
+            when={"outcome": outcome, "return_goods": True},
+            guard=guard,
+            effects=steps,
+        )
+        for outcome, steps in effects.items()
     )
 
 
@@ -155,7 +245,8 @@ ACTION_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "ship_resend": (frozenset({"carrier", "tracking_no"}), frozenset()),
     "inspect": (frozenset({"result"}), frozenset({"report", "evidence"})),
     "negotiate": (frozenset({"terms"}), frozenset({"amount_fen"})),
-    "request_intervention": (frozenset(), frozenset({"reason"})),
+    # A consumer's request for intervention says why (the agent rules on it).
+    "request_intervention": (frozenset({"reason"}), frozenset()),
     "report_problem": (frozenset(), frozenset({"reason"})),
     "report_breach": (frozenset(), frozenset({"reason"})),
     "report_not_received": (frozenset(), frozenset({"reason"})),
@@ -168,11 +259,16 @@ ACTION_FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "reapply": (frozenset(), frozenset({"description"})),
     "shorten_deadline": (frozenset({"remaining_hours"}), frozenset()),
     "intervene": (frozenset({"reason"}), frozenset()),
-    "rule": (frozenset({"outcome"}), frozenset({"amount_fen", "note"})),
+    # A ruling gives its reason (`note`); `return_goods` says whether the goods go back first.
+    "rule": (frozenset({"outcome", "note"}), frozenset({"amount_fen", "return_goods"})),
     # Actions only timers take (the system's default outcomes).
     "expire": (frozenset(), frozenset()),
     "complete": (frozenset(), frozenset()),
     "timeout_refund": (frozenset(), frozenset()),
     "escalate": (frozenset(), frozenset()),
     "close_settled": (frozenset(), frozenset()),
+    # The merchant's counter-offer and the consumer's answer.
+    "offer": (frozenset({"amount_fen", "note"}), frozenset({"return_goods"})),
+    "accept_offer": (frozenset(), frozenset()),
+    "decline_offer": (frozenset(), frozenset({"reason"})),
 }

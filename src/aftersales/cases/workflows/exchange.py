@@ -77,7 +77,8 @@ WORKFLOW = Workflow(
             "replacement_shipped",
             MERCHANT,
             "exchange ship_replacement",
-            effects=("record_outbound_shipment",),
+            # Shipping the replacement signs for the return and bears its shipping (2.5).
+            effects=("sign", "record_outbound_shipment"),
         ),
         Transition(
             "refuse_return",
@@ -94,7 +95,7 @@ WORKFLOW = Workflow(
             "refunded",
             SYSTEM,
             "exchange ⚙ replacement 7 days",
-            effects=("refund",),
+            effects=("sign", "refund"),
         ),
         Transition(
             "confirm_received",

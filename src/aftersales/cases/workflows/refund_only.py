@@ -10,6 +10,7 @@ from aftersales.cases.workflows.base import (
     Transition,
     Workflow,
     consumer_cancel,
+    counter_offer,
     money_returned_elsewhere,
     platform_intervention,
 )
@@ -17,6 +18,7 @@ from aftersales.core.periods import days, hours
 
 STATUSES = {
     "awaiting_merchant": 2,
+    "offer_pending": 2,  # the merchant's counter-offer waits for the consumer (⚙)
     "refused": 6,
     "platform_review": 8,
     "refunded": 10,
@@ -24,6 +26,8 @@ STATUSES = {
     "closed": 9,
     "expired": 12,
 }
+
+OFFER_MOVES, OFFER_TIMER = counter_offer("refund_only", with_return=False)
 
 WORKFLOW = Workflow(
     type="refund_only",
@@ -65,11 +69,13 @@ WORKFLOW = Workflow(
         ),
         Transition("request_intervention", "refused", "platform_review", CONSUMER, "2.7"),
         Transition("expire", "refused", "expired", SYSTEM, "refund_only ⚙ refused 7 days", pdd=12),
-        *consumer_cancel(["awaiting_merchant", "refused"]),
+        *consumer_cancel(["awaiting_merchant", "offer_pending", "refused"]),
+        *OFFER_MOVES,
         *money_returned_elsewhere(STATUSES),
         *platform_intervention(STATUSES),
     ),
     timers=(
+        OFFER_TIMER,
         Timer(
             "awaiting_merchant",
             hours(48, setting="merchant_response_hours"),

@@ -10,13 +10,16 @@ from aftersales.cases.workflows.base import (
     Transition,
     Workflow,
     consumer_cancel,
+    counter_offer,
     money_returned_elsewhere,
     platform_intervention,
+    rulings_with_return,
 )
 from aftersales.core.periods import days, hours
 
 STATUSES = {
     "awaiting_merchant": 3,
+    "offer_pending": 3,  # the merchant's counter-offer waits for the consumer (⚙)
     "awaiting_return": 7,
     "return_in_transit": 3,
     "refused": 6,
@@ -26,6 +29,8 @@ STATUSES = {
     "closed": 9,
     "expired": 12,
 }
+
+OFFER_MOVES, OFFER_TIMER = counter_offer("return_refund", with_return=True)
 
 WORKFLOW = Workflow(
     type="return_refund",
@@ -73,7 +78,8 @@ WORKFLOW = Workflow(
             "refunded",
             MERCHANT_OR_SYSTEM,
             "return_refund ⚙ confirm 7 days",
-            effects=("refund",),
+            # Receiving the goods bears the consumer's declared return shipping (2.5).
+            effects=("sign", "refund"),
         ),
         Transition(
             "refuse_return",
@@ -95,7 +101,7 @@ WORKFLOW = Workflow(
         Transition(
             "expire", "refused", "expired", SYSTEM, "return_refund ⚙ refused 7 days", pdd=12
         ),
-        *consumer_cancel(["awaiting_merchant", "awaiting_return"]),
+        *consumer_cancel(["awaiting_merchant", "offer_pending", "awaiting_return"]),
         # ⚙ Once the return is shipped the consumer can no longer cancel.
         Transition(
             "cancel",
@@ -105,10 +111,14 @@ WORKFLOW = Workflow(
             "common ⚙ cancel",
             guard="return_not_shipped",
         ),
+        *OFFER_MOVES,
         *money_returned_elsewhere(STATUSES),
+        # A ruling for the consumer says where the goods go: back first, or kept (2.7).
+        *rulings_with_return(),
         *platform_intervention(STATUSES),
     ),
     timers=(
+        OFFER_TIMER,
         Timer(
             "awaiting_merchant",
             hours(48, setting="merchant_response_hours"),

@@ -24,27 +24,19 @@ _PROBE_REASON = {"return_refund": "quality"}
 
 
 def _order_options(order: Order) -> list[dict]:
-    """Each after-sales type with whether this order may use it now, and why not."""
+    """Each after-sales type with whether this order may use it now, and why not: the same
+    checks as filing (open requests on its items, money left, the rules)."""
     now = clock.now()
     open_cases = {c.type: c for c in order.cases.all() if c.is_open}
     options = []
     for case_type in CASE_TYPES:
-        reason = ""
-        if case_type in open_cases:
-            reason = str(STATUS_LABELS[open_cases[case_type].status])
-            eligible = False
-        else:
-            try:
-                eligibility.check(order, case_type, _PROBE_REASON.get(case_type, "other"), now)
-                eligible = True
-            except DomainError as error:
-                eligible, reason = False, error.message
+        refusal = eligibility.refusal(order, case_type, _PROBE_REASON.get(case_type, "other"), now)
         options.append(
             {
                 "type": case_type,
                 "label": TYPE_LABELS[case_type],
-                "eligible": eligible,
-                "reason": reason,
+                "eligible": refusal is None,
+                "reason": refusal.message if refusal else "",
                 "open_case": open_cases.get(case_type),
             }
         )
