@@ -220,3 +220,29 @@ def test_answering_which_order_with_someone_elses_number_files_nothing(market, t
     assert "没有在您的账户下找到" in reply["reply"]
     chat.say("确认")
     assert not Case.objects.exists()
+
+
+def test_stuck_parcel_on_an_unshipped_order_is_explained_not_an_error(market, travel, chat):
+    # Given one paid order the shop has not shipped
+    order = market.order(shipped_at=None, received_at=None)
+    tickets_before = Ticket.objects.count()
+    # When the consumer reports a parcel stuck without updates and confirms the ticket
+    first = chat.say("物流三天没更新了")
+    assert first["intent"] == "logistics_exception"
+    assert order.order_sn in first["reply"] and "确认" in first["reply"]
+    reply = chat.say("确认")
+    # Then the assistant answers (200) that nothing has shipped, so there is no parcel to
+    # chase, and offers what it can do instead: urge the shop, or a refund-only request
+    assert order.order_sn in reply["reply"]
+    assert "还没有发货" in reply["reply"] and "没有包裹" in reply["reply"]
+    assert "催发货" in reply["reply"] and "仅退款" in reply["reply"]
+    assert "not_shipped" not in reply["reply"] and "order_sn" not in reply["reply"]
+    assert reply["actions"] == []
+    # and no ticket was opened
+    assert Ticket.objects.count() == tickets_before
+    # When they take the offer, the shop is urged about the same order
+    urged = chat.say("催发货")
+    assert urged["intent"] == "urge_shipment"
+    ticket = Ticket.objects.get(order=order)
+    assert (ticket.type, ticket.subtype) == ("inquiry", "urge_shipment")
+    assert ticket.ticket_no in urged["reply"]

@@ -5,27 +5,28 @@ and any question it is waiting on), acts through the same services as the consol
 confirmation turn), answers from the knowledge base naming the article, and hands over to a
 person with the context when asked, when the consumer is angry or distressed, on complaints,
 and when it fails to understand twice.
+
+This module decides what a turn means and what to ask next; `actions` does what the consumer
+confirmed and `composition` words the reply. `Reply`, `describe_case` and `shipping_state`
+are importable from here as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from aftersales.assistant import emotion, intents, orders, replies, slots
+from aftersales.assistant import composition, emotion, intents, orders, replies, slots
+from aftersales.assistant.actions import Actions
+from aftersales.assistant.composition import Reply, describe_case, shipping_state
 from aftersales.assistant.kb import knowledge_base
 from aftersales.assistant.models import Conversation
-from aftersales.cases import services as case_services
 from aftersales.cases.models import Case
-from aftersales.cases.presentation import DEFAULT_OUTCOME_LABELS, STATUS_LABELS
-from aftersales.core.clock import platform_zone
-from aftersales.core.errors import DomainError
 from aftersales.core.models import User
-from aftersales.deadlines.models import Deadline, DeadlineStatus
 from aftersales.orders.models import Order
-from aftersales.tickets import services as ticket_services
+
+__all__ = ["Dialogue", "Reply", "describe_case", "shipping_state"]
 
 LOW_CONFIDENCE = 0.35
 YES = re.compile(
@@ -48,64 +49,13 @@ CANCEL_WORDS = ("撤", "取消", "不要了", "算了", "不退了", "不修了"
 NO_REASON_WORDS = ("无理由", "不想要", "不喜欢", "不合适", "不要了", "拍错", "买错", "不需要")
 
 
-@dataclass
-class Reply:
-    text: str
-    intent: str
-    confidence: float
-    slots: dict[str, Any]
-    emotion: int
-    actions: list[dict[str, Any]] = field(default_factory=list)
-    handed_over: bool = False
-    article: str | None = None
-
-
-def _local(instant: dt.datetime) -> str:
-    return instant.astimezone(platform_zone()).strftime("%m月%d日 %H:%M")
-
-
-def describe_case(case: Case) -> str:
-    """A case's status and next deadline in plain words."""
-    deadline = (
-        Deadline.objects.filter(
-            subject_kind="case", subject_id=case.id, status=DeadlineStatus.PENDING
-        )
-        .order_by("due_at")
-        .first()
-    )
-    if deadline:
-        outcome = str(DEFAULT_OUTCOME_LABELS.get(deadline.action, deadline.action))
-        next_step = replies.NEXT_DEADLINE.format(due=_local(deadline.due_at), outcome=outcome)
-    elif case.status == "refunded":
-        next_step = replies.REFUNDED.format(amount=f"{case.refunded_fen / 100:.2f}")
-    else:
-        next_step = replies.NO_DEADLINE
-    return replies.CASE_STATUS.format(
-        case_no=case.case_no,
-        type_name=replies.TYPE_NAMES[case.type],
-        status=str(STATUS_LABELS.get(case.status, case.status)),
-        next_step=next_step,
-    )
-
-
-def shipping_state(order: Order) -> str:
-    if order.received_at:
-        return replies.DELIVERED.format(received=_local(order.received_at))
-    if order.shipped_at:
-        return replies.IN_TRANSIT.format(
-            carrier=order.carrier.name if order.carrier else "快递",
-            tracking=order.tracking_no or "—",
-            shipped=_local(order.shipped_at),
-        )
-    return replies.NOT_SHIPPED
-
-
 class Dialogue:
     def __init__(self, conversation: Conversation, consumer: User, now: dt.datetime):
         self.conversation = conversation
         self.consumer = consumer
         self.now = now
         self.state: dict[str, Any] = dict(conversation.state or {})
+        self.actions = Actions(conversation, consumer, now)
 
     # ---- entry point -------------------------------------------------------------------
     def handle(self, text: str) -> Reply:
@@ -129,9 +79,9 @@ class Dialogue:
             return self._finish(reply)
 
         if prediction.intent == "human_agent":
-            return self._finish(self._hand_over(reply, "asked_for_person", priority=2))
+            return self._finish(self.actions.hand_over(reply, "asked_for_person", priority=2))
         if anger >= emotion.HANDOVER_SCORE:
-            return self._finish(self._hand_over(reply, "angry", priority=1))
+            return self._finish(self.actions.hand_over(reply, "angry", priority=1))
         if self._asks_status(text, found, prediction.intent):
             if prediction.intent not in CASE_INTENTS:
                 reply.intent = "refund_progress"
@@ -139,15 +89,15 @@ class Dialogue:
             self._report_case(found, reply)
             return self._finish(reply)
         if prediction.intent == "complaint":
-            return self._finish(self._hand_over(reply, "complaint", priority=2))
+            return self._finish(self.actions.hand_over(reply, "complaint", priority=2))
 
         if prediction.confidence < LOW_CONFIDENCE and prediction.intent != "chitchat":
             self.state["misunderstood"] = self.state.get("misunderstood", 0) + 1
             if self.state["misunderstood"] >= 2:
-                return self._finish(self._hand_over(reply, "not_understood", priority=3))
+                return self._finish(self.actions.hand_over(reply, "not_understood", priority=3))
             hit = knowledge_base().answer(text)
             if hit:
-                self._from_article(reply, hit)
+                composition.from_article(reply, hit)
             else:
                 reply.text = replies.NOT_UNDERSTOOD
             return self._finish(reply)
@@ -203,13 +153,7 @@ class Dialogue:
             reply.text = replies.NO_ANSWER
             self.state["pending"] = {"kind": "offer_handover"}
         else:
-            self._from_article(reply, hit)
-
-    def _from_article(self, reply: Reply, hit) -> None:
-        reply.text = replies.FROM_ARTICLE.format(
-            answer=hit.article.summary, title=hit.article.title
-        )
-        reply.article = hit.article.slug
+            composition.from_article(reply, hit)
 
     def _pick_order(
         self, text, found, reply, *, case_type=None, reason="other", then: dict[str, Any]
@@ -225,10 +169,7 @@ class Dialogue:
         elif not candidates:
             reply.text = replies.NO_ORDERS
         else:
-            choices = "\n".join(
-                f"{i}. {o.order_sn} {orders.title_of(o)}" for i, o in enumerate(candidates, 1)
-            )
-            reply.text = replies.WHICH_ORDER.format(choices=choices)
+            reply.text = replies.WHICH_ORDER.format(choices=composition.order_choices(candidates))
             self.state["pending"] = {
                 "kind": "which_order",
                 **then,
@@ -262,36 +203,9 @@ class Dialogue:
         }
 
     def _file_case(self, pending: dict, reply: Reply) -> None:
-        try:
-            case = case_services.create_case(
-                self.consumer,
-                order_sn=pending["order_sn"],
-                type=pending["case_type"],
-                reason=pending["reason"],
-                description="通过智能助手提交",
-                now=self.now,
-            )
-        except DomainError as error:
-            reply.text = replies.NOT_ELIGIBLE.format(
-                order_sn=pending["order_sn"],
-                reason=error.message,
-                type_name=replies.TYPE_NAMES[pending["case_type"]],
-            )
-            return
-        self.state["case_no"] = case.case_no
-        status = describe_case(case)
-        next_step = status.split("。", 1)[1] if "。" in status else ""
-        reply.text = replies.CASE_CREATED.format(
-            type_name=replies.TYPE_NAMES[case.type], case_no=case.case_no, next_step=next_step
-        )
-        reply.actions.append(
-            {
-                "action": "create_case",
-                "case_no": case.case_no,
-                "type": case.type,
-                "order_sn": pending["order_sn"],
-            }
-        )
+        case = self.actions.file_case(pending, reply)
+        if case is not None:
+            self.state["case_no"] = case.case_no
 
     def _report_case(self, found, reply: Reply) -> None:
         case, candidates = orders.resolve_case(self.consumer, found, self.state)
@@ -300,11 +214,7 @@ class Dialogue:
             reply.text = describe_case(case)
             reply.actions.append({"action": "report_status", "case_no": case.case_no})
         elif candidates:
-            choices = "\n".join(
-                f"{i}. {c.case_no} {replies.TYPE_NAMES[c.type]} "
-                f"{STATUS_LABELS.get(c.status, c.status)}"
-                for i, c in enumerate(candidates, 1)
-            )
+            choices = composition.case_choices(candidates, with_status=True)
             reply.text = replies.WHICH_CASE.format(choices=choices)
             self.state["pending"] = {
                 "kind": "which_case",
@@ -349,49 +259,15 @@ class Dialogue:
             "subtype": subtype,
         }
 
-    def _open_ticket(self, pending: dict, reply: Reply) -> None:
-        ticket = ticket_services.create_ticket(
-            self.consumer,
-            type="logistics",
-            subtype=pending["subtype"],
-            order_sn=pending["order_sn"],
-            title="物流异常（智能助手提交）",
-            description=self._transcript_tail(),
-            now=self.now,
-        )
-        reply.text = replies.TICKET_CREATED.format(ticket_no=ticket.ticket_no)
-        reply.actions.append({"action": "create_ticket", "ticket_no": ticket.ticket_no})
-
     def _urge(self, text, found, reply: Reply) -> None:
         order = self._pick_order(text, found, reply, then={"next": "urge"})
         if order is not None:
-            self._urge_order(order, reply)
-
-    def _urge_order(self, order: Order, reply: Reply) -> None:
-        if order.shipped_at:
-            reply.text = replies.ALREADY_SHIPPED.format(
-                order_sn=order.order_sn, state=shipping_state(order)
-            )
-            return
-        ticket = ticket_services.create_ticket(
-            self.consumer,
-            type="inquiry",
-            subtype="urge_shipment",
-            order_sn=order.order_sn,
-            title="买家催发货",
-            description=self._transcript_tail(),
-            now=self.now,
-        )
-        reply.text = replies.URGED.format(ticket_no=ticket.ticket_no)
-        reply.actions.append({"action": "urge_shipment", "ticket_no": ticket.ticket_no})
+            self.actions.urge_shipment(order, reply)
 
     def _start_cancel(self, found, reply: Reply) -> None:
         case, candidates = orders.resolve_case(self.consumer, found, self.state)
         if case is None and candidates:
-            choices = "\n".join(
-                f"{i}. {c.case_no} {replies.TYPE_NAMES[c.type]}"
-                for i, c in enumerate(candidates, 1)
-            )
+            choices = composition.case_choices(candidates, with_status=False)
             reply.text = replies.WHICH_CASE.format(choices=choices)
             self.state["pending"] = {
                 "kind": "which_case",
@@ -410,23 +286,6 @@ class Dialogue:
         )
         self.state["pending"] = {"kind": "confirm_cancel", "case_no": case.case_no}
 
-    def _cancel(self, pending: dict, reply: Reply) -> None:
-        try:
-            case_services.perform_action(
-                self.consumer,
-                case_no=pending["case_no"],
-                action="cancel",
-                fields_in={},
-                now=self.now,
-            )
-        except DomainError as error:
-            reply.text = replies.CANCEL_REFUSED.format(
-                case_no=pending["case_no"], reason=error.message
-            )
-            return
-        reply.text = replies.CASE_CANCELLED.format(case_no=pending["case_no"])
-        reply.actions.append({"action": "cancel_case", "case_no": pending["case_no"]})
-
     # ---- pending questions -----------------------------------------------------------------
     def _answers_pending(self, text: str, found, pending: dict, reply: Reply) -> bool:
         """True when the message answered the question we asked (and we replied)."""
@@ -437,9 +296,11 @@ class Dialogue:
                 self.state.pop("pending")
                 {
                     "confirm_case": self._file_case,
-                    "confirm_ticket": self._open_ticket,
-                    "confirm_cancel": self._cancel,
-                    "offer_handover": lambda p, r: self._hand_over(r, "no_answer", priority=3),
+                    "confirm_ticket": self.actions.open_ticket,
+                    "confirm_cancel": self.actions.cancel_case,
+                    "offer_handover": lambda p, r: self.actions.hand_over(
+                        r, "no_answer", priority=3
+                    ),
                 }[kind](pending, reply)
                 return True
             if NO.match(stripped):
@@ -498,35 +359,11 @@ class Dialogue:
         elif step == "confirm_ticket":
             self._confirm_ticket(order, pending["subtype"], reply)
         elif step == "urge":
-            self._urge_order(order, reply)
+            self.actions.urge_shipment(order, reply)
         else:
             reply.text = replies.ORDER_SHIPPING.format(
                 order_sn=order.order_sn, state=shipping_state(order)
             )
-
-    # ---- hand-over ---------------------------------------------------------------------------
-    def _hand_over(self, reply: Reply, reason: str, *, priority: int) -> Reply:
-        from aftersales.assistant.handover import hand_over
-
-        if reply.emotion >= emotion.HANDOVER_SCORE:
-            priority = 1
-        hand_over(self.conversation, reason=reason, priority=priority, now=self.now)
-        reply.handed_over = True
-        reply.text = (
-            replies.HANDOVER_ANGRY
-            if reason == "angry"
-            else replies.HANDOVER.format(priority=f"P{priority}")
-        )
-        reply.actions.append({"action": "hand_over", "reason": reason, "priority": priority})
-        return reply
-
-    def _transcript_tail(self) -> str:
-        texts = list(
-            self.conversation.messages.filter(sender="consumer")
-            .order_by("-id")
-            .values_list("text", flat=True)[:5]
-        )
-        return "\n".join(reversed(texts))
 
     def _finish(self, reply: Reply) -> Reply:
         self.conversation.state = self.state

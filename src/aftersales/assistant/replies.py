@@ -45,6 +45,11 @@ CONFIRM_TICKET = (
 TICKET_CREATED = (
     "已提交工单 {ticket_no}，商家和快递公司会尽快核实处理，进度可以在“我的工单”里查看。"
 )
+TICKET_NOT_SHIPPED = (
+    "订单 {order_sn} 商家还没有发货，还没有包裹交给快递，所以暂时没有物流可以追查。"
+    "您可以回复“催发货”，我帮您催商家尽快发货；如果不想要了，可以回复“我要退款”，为您申请仅退款。"
+)
+TICKET_REFUSED = "抱歉，暂时不能为订单 {order_sn} 提交物流异常工单：{reason}"
 URGED = "已帮您催促商家发货（工单 {ticket_no}），商家会尽快处理。"
 ALREADY_SHIPPED = "订单 {order_sn} 已经发货了。{state}"
 FROM_ARTICLE = "{answer}\n（依据：《{title}》）"

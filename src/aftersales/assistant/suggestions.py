@@ -3,7 +3,7 @@ merchant or agent edits and sends."""
 
 from __future__ import annotations
 
-from aftersales.assistant.dialogue import describe_case
+from aftersales.assistant.composition import describe_case
 from aftersales.assistant.kb import knowledge_base
 from aftersales.assistant.models import Conversation
 from aftersales.assistant.replies import TYPE_NAMES
