@@ -93,7 +93,12 @@ WRONG_TYPE: dict[str, Any] = {
     "return_goods": "yes",
 }
 # Refusals a valid request may still meet, decided by the state of other cases or timers.
-CIRCUMSTANTIAL = {"order_already_refunded", "deadline_not_shorter", "no_deadline"}
+CIRCUMSTANTIAL = {
+    "order_already_refunded",
+    "deadline_not_shorter",
+    "no_deadline",
+    "offer_same_as_request",
+}
 ERROR_STATUSES = {400, 403, 404, 409, 422}
 COMPENSATION_FEN = 5000  # rule 2.6: min(30% of 20000 fen, 5000 fen)
 
@@ -136,6 +141,10 @@ GUARDS = {
     "not_signed": lambda case: case.signed_at is None,
     "signed": lambda case: case.signed_at is not None,
     "return_not_shipped": lambda case: case.return_shipped_at is None,
+    # one counter-offer per request, accepted into a refund or into a return first
+    "no_offer_yet": lambda case: case.offers_made == 0,
+    "offer_keeps_goods": lambda case: not case.offer_return_goods,
+    "offer_returns_goods": lambda case: case.offer_return_goods,
 }
 
 
@@ -200,6 +209,15 @@ def valid_fields(draw: Any, action: str, case: Case) -> dict[str, Any]:
         return draw(st.sampled_from([{}, {"reason": SCHEMA_FIELDS["reason"]}]))
     if action == "request_intervention":
         return {"reason": SCHEMA_FIELDS["reason"]}
+    if action == "offer":  # less than asked (a return may also let the goods stay)
+        # (a 1-fen request leaves nothing smaller: offer_same_as_request is circumstantial)
+        amount = draw(st.integers(1, max(case.amount_fen - 1, 1)))
+        fields = {"amount_fen": amount, "note": "退您七成可以吗"}
+        if case.type == "return_refund":
+            fields["return_goods"] = draw(st.booleans())
+        return fields
+    if action == "decline_offer":
+        return draw(st.sampled_from([{}, {"reason": SCHEMA_FIELDS["reason"]}]))
     if action == "reapply":
         return draw(st.sampled_from([{}, {"description": SCHEMA_FIELDS["description"]}]))
     if action == "shorten_deadline":
@@ -669,7 +687,11 @@ class CaseHistories(RuleBasedStateMachine):
         )
         assert (event.data["from"], event.data["to"]) == (source, case.status)
         if case.status == "refunded":
-            refunded = fields.get("amount_fen", before["case"]["amount_fen"])
+            # a ruling or an accepted offer may have fixed the amount earlier
+            held = before["case"]["ruled_amount_fen"]
+            if action == "accept_offer":
+                held = before["case"]["offer_amount_fen"]
+            refunded = fields.get("amount_fen", held or before["case"]["amount_fen"])
             assert case.refunded_fen == refunded
             assert event.data["refund_fen"] == refunded
         if "compensate" in transition.effects:

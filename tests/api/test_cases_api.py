@@ -119,7 +119,7 @@ def test_allowed_actions_depend_on_the_caller(market, travel):
 
     # then each party sees only what it may do now
     assert allowed(market.consumer) == ["cancel"]
-    assert allowed(market.merchant) == ["agree", "refuse"]
+    assert allowed(market.merchant) == ["agree", "refuse", "offer"]
     assert allowed(market.agent) == ["shorten_deadline", "intervene"]
     assert allowed(market.admin) == ["shorten_deadline", "intervene"]
 
@@ -421,7 +421,7 @@ def test_list_shows_each_caller_only_what_they_may_see(market, travel):
 
     # list items carry the caller's own allowed actions
     item = market.merchant.get("/cases", shop=market.shop.code).json()["items"][0]
-    assert item["allowed_actions"] == ["agree", "refuse"]
+    assert item["allowed_actions"] == ["agree", "refuse", "offer"]
     assert item == market.merchant.get(f"/cases/{item['case_no']}").json()
 
 

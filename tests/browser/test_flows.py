@@ -335,9 +335,23 @@ def test_refused_repair_is_ruled_refund_with_compensation_and_charged_to_the_mer
         for kind in (EntryKind.REFUND, EntryKind.COMPENSATION)
     )
     assert ledger_rows(merchant) == [
-        [local(compensation.created_at), "赔付券", "-¥50.00", case.case_no, compensation.memo],
-        [local(refund.created_at), "退款", "-¥200.00", case.case_no, f"退款 {case.case_no}"],
-        [local(shop.created_at), "充值/货款", "¥100.00", "", ""],
+        [
+            local(compensation.created_at),
+            "赔付券",
+            "货款余额",
+            "-¥50.00",
+            case.case_no,
+            compensation.memo,
+        ],
+        [
+            local(refund.created_at),
+            "退款",
+            "货款余额",
+            "-¥200.00",
+            case.case_no,
+            f"退款 {case.case_no}",
+        ],
+        [local(shop.created_at), "充值/货款", "货款余额", "¥100.00", "", ""],
     ]
 
 

@@ -609,7 +609,7 @@ def test_repair_2_6_1_not_repaired_within_20_days_counting_upload_day_refunds_wi
     assert ledger(case_no) == FULL_REFUND_AND_COUPON
     assert coupons(case_no) == [(5000, "2.6(1)")]
     assert LedgerEntry.objects.get(case__case_no=case_no, kind=EntryKind.COMPENSATION).memo == (
-        f"赔付券 {case_no} (2.6(1))"
+        f"赔付券 {case_no}"
     )
     assert balance(market.shop) == OPENING_BALANCE_FEN - 25000
     # And the consumer sees the coupon

@@ -455,7 +455,7 @@ PAGES = {
             ("<h2>协商历史</h2>", "<h2>Timeline</h2>"),
             ("<strong>提交售后申请</strong>", "<strong>Request filed</strong>"),
             ("<dt>原因</dt><dd>商品故障</dd>", "<dt>Reason</dt><dd>Faulty</dd>"),
-            ("<h2>商品</h2>", "<h2>Items</h2>"),
+            ("<h2>本次申请的商品</h2>", "<h2>Items in this request</h2>"),
         ],
     ),
     "case page (agent)": (
@@ -513,8 +513,8 @@ PAGES = {
             ("<h1>余额与流水 ", "<h1>Balance and ledger "),
             ('<span class="muted">余额</span>', '<span class="muted">Balance</span>'),
             (
-                "<th>时间</th><th>类型</th><th>金额</th><th>售后单</th>",
-                "<th>Time</th><th>Kind</th><th>Amount</th><th>Case</th>",
+                "<th>时间</th><th>类型</th><th>账户</th><th>金额</th><th>售后单</th>",
+                "<th>Time</th><th>Kind</th><th>Account</th><th>Amount</th><th>Case</th>",
             ),
             ('<th class="hide-sm">备注</th>', '<th class="hide-sm">Memo</th>'),
         ],
@@ -598,7 +598,7 @@ def test_the_ledger_lists_the_refund(scene, market):
     refund = LedgerEntry.objects.get(case=scene.refunded, shop=market.shop)
     assert (refund.kind, refund.amount_fen) == (EntryKind.REFUND, -20_000)
     html = page(market.merchant.user, "/workbench/ledger/", ZH)
-    assert "<td>退款</td><td>-¥200.00</td>" in html
+    assert "<td>退款</td><td>货款余额</td><td>-¥200.00</td>" in html
     assert f'<a href="/cases/{scene.refunded.case_no}/">{scene.refunded.case_no}</a>' in html
 
 
@@ -608,4 +608,4 @@ def test_role_and_ledger_kind_are_english_in_english(scene, market):
     profile = page(market.consumer.user, "/account/", EN)
     assert "<dt>Role</dt><dd>Consumer</dd>" in profile
     ledger = page(market.merchant.user, "/workbench/ledger/", EN)
-    assert "<td>Refund</td><td>-¥200.00</td>" in ledger
+    assert "<td>Refund</td><td>Sales balance</td><td>-¥200.00</td>" in ledger

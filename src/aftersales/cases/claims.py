@@ -88,6 +88,23 @@ def remaining_by_item(order: Order, items: Sequence[OrderItem]) -> dict[int, tup
     return remaining
 
 
+def free_lines(order: Order) -> list[Line]:
+    """The order's lines a new request could claim now (no open request, money left), each
+    with what its remaining units carry: what the consumer chooses from."""
+    items = list(order.items.select_related("category").order_by("id"))
+    remaining = remaining_by_item(order, items)
+    busy = set(
+        CaseItem.objects.filter(order_item__in=items, is_open=True).values_list(
+            "order_item_id", flat=True
+        )
+    )
+    return [
+        Line(item, remaining[item.id][0], remaining[item.id][1])
+        for item in items
+        if item.id not in busy and remaining[item.id][0] > 0 and remaining[item.id][1] > 0
+    ]
+
+
 def _claimable(share_left_fen: int, units_left: int, quantity: int) -> int:
     if quantity >= units_left:
         return share_left_fen

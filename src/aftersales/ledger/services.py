@@ -195,7 +195,7 @@ def compensate(
         case=case,
         amount_fen=amount,
         now=now,
-        memo=f"赔付券 {case.case_no} ({rule})",
+        memo=f"赔付券 {case.case_no}",  # the rule is on the coupon and the event, not for people
     )
     coupon = Coupon.objects.create(
         consumer_id=case.consumer_id,

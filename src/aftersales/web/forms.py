@@ -48,14 +48,30 @@ class CaseRequestForm(forms.Form):
         required=False,
         help_text=_("In yuan, e.g. 12.50; leave empty for the whole amount."),
     )
+    items = forms.MultipleChoiceField(
+        label=_("Which items"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked for every item listed."),
+    )
     photos = MultipleFileField(
         label=_("Photos"),
         required=False,
         help_text=_("Up to 9 photos (JPEG, PNG, GIF or WebP), at most 5 MB each."),
     )
 
-    def __init__(self, *args, eligible_types: list[str], **kwargs):
+    def __init__(
+        self,
+        *args,
+        eligible_types: list[str],
+        item_choices: list[tuple[str, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        if item_choices and len(item_choices) > 1:
+            cast(forms.MultipleChoiceField, self.fields["items"]).choices = item_choices
+        else:  # one line (or none) left: nothing to choose
+            del self.fields["items"]
         cast(forms.ChoiceField, self.fields["type"]).choices = [
             (t, TYPE_LABELS[t]) for t in eligible_types
         ]

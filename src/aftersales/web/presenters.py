@@ -209,7 +209,8 @@ def case_context(
     context: dict[str, Any] = {
         "case": case,
         "order": case.order,
-        "items": list(case.order.items.select_related("category")),
+        # What the request claims (cases/claims.py), not every line of the order.
+        "claims": list(case.claims.select_related("order_item__category").order_by("id")),
         "party": party,
         "type_label": TYPE_LABELS[case.type],
         "status_label": status_label(case),

@@ -6,12 +6,13 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from aftersales.cases import eligibility, services
+from aftersales.cases import claims, eligibility, services
 from aftersales.cases.models import Case
 from aftersales.cases.presentation import STATUS_LABELS, TYPE_LABELS
 from aftersales.cases.workflows import CASE_TYPES
 from aftersales.core import clock
 from aftersales.core.errors import DomainError
+from aftersales.core.money import yuan
 from aftersales.ledger.models import Coupon
 from aftersales.orders.models import Order, OrderItem
 from aftersales.web.access import role_required
@@ -76,10 +77,15 @@ def order_detail(request: AuthedRequest, order_sn: str) -> HttpResponse:
         raise Http404
     options = _order_options(order)
     eligible = [o["type"] for o in options if o["eligible"]]
+    item_choices = [
+        (line.item.sku, f"{line.item.title} ×{line.quantity}（¥{yuan(line.claimable_fen)}）")
+        for line in claims.free_lines(order)
+    ]
     form = CaseRequestForm(
         request.POST or None,
         request.FILES or None,
         eligible_types=eligible,
+        item_choices=item_choices,
         initial={"type": request.GET.get("type")},
     )
     if request.method == "POST" and form.is_valid():
@@ -91,6 +97,7 @@ def order_detail(request: AuthedRequest, order_sn: str) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
                 description=form.cleaned_data["description"],
                 amount_fen=form.cleaned_data["amount"],
+                items=[{"sku": sku} for sku in form.cleaned_data.get("items") or []] or None,
                 photos=form.cleaned_data["photos"],
             )
         except DomainError as error:

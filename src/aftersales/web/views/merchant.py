@@ -174,6 +174,8 @@ def ledger_page(request: AuthedRequest) -> HttpResponse:
         {
             "shop": shop,
             "balance_fen": ledger.shop_balance(shop.id),
+            "security_deposit_fen": ledger.security_deposit_balance(shop.id),
+            "security_deposit_target_fen": shop.security_deposit_target_fen,
             "page": page,
         },
     )
