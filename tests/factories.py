@@ -82,3 +82,24 @@ class OrderFactory(factory.django.DjangoModelFactory):
                 quantity=1,
                 unit_price_fen=self.amount_fen,
             )
+
+
+def phone_and_cover_order(market, *, units: int = 1, **kw):
+    """An order of `units` phones (list ¥250 each) and `units` phone cases (list ¥50 each),
+    two lines whose claimable shares are 5 : 1 of what was paid (by default the list price)."""
+    kw.setdefault("amount_fen", 30_000 * units)
+    order = market.order(**kw)
+    order.items.all().delete()
+    for sku, title, name, price in (
+        ("PHONE", "手机", "手机", 25_000),
+        ("COVER", "手机壳", "手机配件", 5_000),
+    ):
+        OrderItem.objects.create(
+            order=order,
+            sku=sku,
+            title=title,
+            category=category(name),
+            quantity=units,
+            unit_price_fen=price,
+        )
+    return order

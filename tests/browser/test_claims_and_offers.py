@@ -15,9 +15,8 @@ from aftersales.core.models import User
 from aftersales.core.services import create_user
 from aftersales.ledger import services as ledger
 from aftersales.ledger.models import LedgerEntry
-from aftersales.orders.models import OrderItem
 from tests.browser.conftest import PASSWORD, PHONE
-from tests.factories import category
+from tests.factories import phone_and_cover_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,20 +39,7 @@ def test_one_item_an_offer_declined_and_a_refund_from_the_deposit(web, market, t
     shop.security_deposit_target_fen = 50_000
     shop.save(update_fields=["security_deposit_target_fen"])
     ledger.pay_security_deposit(shop=shop, amount_fen=50_000, now=shop.created_at)
-    order = market.order(consumer=consumer, amount_fen=30_000)
-    order.items.all().delete()
-    for sku, title, name, price in (
-        ("PHONE", "手机", "手机", 25_000),
-        ("COVER", "手机壳", "手机配件", 5_000),
-    ):
-        OrderItem.objects.create(
-            order=order,
-            sku=sku,
-            title=title,
-            category=category(name),
-            quantity=1,
-            unit_price_fen=price,
-        )
+    order = phone_and_cover_order(market, consumer=consumer)
 
     # The consumer, on a phone, asks for a refund of the phone case only
     page = web.sign_in(consumer, viewport=PHONE)

@@ -5,8 +5,7 @@ paid less what has come back on it; an item with an open request takes no second
 """
 
 from aftersales.cases.models import CaseItem
-from aftersales.orders.models import OrderItem
-from tests.factories import category
+from tests.factories import phone_and_cover_order
 from tests.scenarios.helpers import (
     OPENING_BALANCE_FEN,
     act,
@@ -16,27 +15,9 @@ from tests.scenarios.helpers import (
 )
 
 
-def two_item_order(market, **kw):
+def two_item_order(market):
     """¥300 paid for a phone (list ¥250) and a phone case (list ¥50), 2 units of each."""
-    order = market.order(amount_fen=30_000, **kw)
-    order.items.all().delete()
-    OrderItem.objects.create(
-        order=order,
-        sku="PHONE",
-        title="手机",
-        category=category("手机"),
-        quantity=2,
-        unit_price_fen=12_500,
-    )
-    OrderItem.objects.create(
-        order=order,
-        sku="COVER",
-        title="手机壳",
-        category=category("手机配件"),
-        quantity=2,
-        unit_price_fen=2_500,
-    )
-    return order
+    return phone_and_cover_order(market, units=2, amount_fen=30_000)
 
 
 def post(market, order, **body):

@@ -5,8 +5,7 @@ import re
 from django.test import Client
 
 from aftersales.cases.services import create_case, perform_action
-from aftersales.orders.models import OrderItem
-from tests.factories import category
+from tests.factories import phone_and_cover_order
 
 
 def signed_in(user) -> Client:
@@ -62,24 +61,7 @@ def test_a_refunded_order_offers_no_request(market, travel):
 
 def test_the_consumer_chooses_which_items_a_request_concerns(market, travel):
     # Given an order of a phone and a phone case
-    order = market.order(amount_fen=30_000)
-    order.items.all().delete()
-    OrderItem.objects.create(
-        order=order,
-        sku="PHONE",
-        title="手机",
-        category=category("手机"),
-        quantity=1,
-        unit_price_fen=25_000,
-    )
-    OrderItem.objects.create(
-        order=order,
-        sku="COVER",
-        title="手机壳",
-        category=category("手机配件"),
-        quantity=1,
-        unit_price_fen=5_000,
-    )
+    order = phone_and_cover_order(market)
     consumer = signed_in(market.consumer.user)
     page = consumer.get(f"/my/orders/{order.order_sn}/").content.decode()
     assert 'name="items" value="COVER"' in page and "¥50.00" in page

@@ -255,7 +255,7 @@ def refund(ctx: ActionContext) -> None:
     case.refunded_fen = amount
     ctx.data["refund_fen"] = amount
     if amount < case.amount_fen:
-        ctx.data["partial_refund"] = True
+        ctx.data["partial"] = True  # less than asked: the status says "partly refunded"
 
 
 def compensate(ctx: ActionContext) -> None:

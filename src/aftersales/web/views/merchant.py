@@ -58,34 +58,44 @@ def queue(request: AuthedRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required("merchant")
-@require_POST
-def bulk_agree(request: AuthedRequest) -> HttpResponse:
-    case_nos = request.POST.getlist("case_no")[:100]
-    done, failed = [], []
+def _each_case(
+    request: AuthedRequest, case_nos: list[str], action: str, fields_in: dict
+) -> tuple[list[str], list[tuple[str, DomainError]]]:
+    """Take `action` on each case through the case service, each in its own transaction, at
+    the version its row was shown with: one that changed since, or cannot take the action,
+    is left as it is and reported."""
+    done: list[str] = []
+    failed: list[tuple[str, DomainError]] = []
     for case_no in case_nos:
-        # Each row carries the version it was shown at: a case that changed since is skipped.
         shown = request.POST.get(f"version-{case_no}", "")
         try:
             services.perform_action(
                 request.user,
                 case_no=case_no,
-                action="agree",
-                fields_in={},
+                action=action,
+                fields_in=fields_in,
                 expected_version=int(shown) if shown.isdigit() else None,
             )
             done.append(case_no)
         except DomainError as error:
-            why = (
-                _("This case has changed since the page was shown; it was skipped.")
-                if error.code == "stale_version"
-                else error.message
-            )
-            failed.append(_("%(case)s: %(message)s") % {"case": case_no, "message": why})
+            failed.append((case_no, error))
+    return done, failed
+
+
+@role_required("merchant")
+@require_POST
+def bulk_agree(request: AuthedRequest) -> HttpResponse:
+    case_nos = request.POST.getlist("case_no")[:100]
+    done, failed = _each_case(request, case_nos, "agree", {})
     if done:
         messages.success(request, _("Agreed %(n)d cases.") % {"n": len(done)})
-    for line in failed:
-        messages.error(request, line)
+    for case_no, error in failed:
+        why = (
+            _("This case has changed since the page was shown; it was skipped.")
+            if error.code == "stale_version"
+            else error.message
+        )
+        messages.error(request, _("%(case)s: %(message)s") % {"case": case_no, "message": why})
     if not case_nos:
         messages.error(request, _("Select at least one case."))
     return redirect("web:merchant-queue")
@@ -132,24 +142,14 @@ def bulk_refuse(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Write a reason for refusing, 2 to 500 characters."))
         return redirect("web:merchant-queue")
-    reason = form.cleaned_data["reason"]
-    refused, not_refused = [], []
-    for case_no in case_nos:
-        shown = request.POST.get(f"version-{case_no}", "")
-        try:
-            services.perform_action(
-                request.user,
-                case_no=case_no,
-                action="refuse",
-                fields_in={"reason": reason},
-                expected_version=int(shown) if shown.isdigit() else None,
-            )
-            refused.append(case_no)
-        except DomainError as error:
-            not_refused.append(
-                _("%(case)s was not refused: %(why)s")
-                % {"case": case_no, "why": _why_not(error, case_no, shop_id)}
-            )
+    refused, failed = _each_case(
+        request, case_nos, "refuse", {"reason": form.cleaned_data["reason"]}
+    )
+    not_refused = [
+        _("%(case)s was not refused: %(why)s")
+        % {"case": case_no, "why": _why_not(error, case_no, shop_id)}
+        for case_no, error in failed
+    ]
     if refused:
         messages.success(request, _("Refused %(n)d cases.") % {"n": len(refused)})
     for line in not_refused:
