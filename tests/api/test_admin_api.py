@@ -52,6 +52,7 @@ def order_body(market, **extra) -> dict:
         "carrier": "sf",
         "tracking_no": "SF9876543210",
         "region": "上海",
+        "phone": "+86 138-0013-8000",
         **extra,
     }
 
@@ -189,6 +190,7 @@ def test_admin_creates_an_order(market, travel):
         "carrier": "sf",
         "tracking_no": "SF9876543210",
         "region": "上海",
+        "phone": "13800138000",
         "merchant_promise_until": None,
         "shipment_intercepted_at": None,
         "items": [
@@ -342,3 +344,12 @@ def test_admin_opens_a_shop_with_a_security_deposit(market, travel):
     )
     shop = Shop.objects.get(code="acme")
     assert shop.security_deposit_target_fen == 20_000
+
+
+def test_an_order_phone_that_is_not_a_phone_is_refused(market, travel):
+    assert market.admin.post("/shops", SHOP).status_code == 201
+    for phone in ("12345", "138001380001", "电话"):
+        response = market.admin.post("/orders", order_body(market, phone=phone))
+        assert response.status_code == 400, phone
+        assert response.json()["error"]["field"] == "phone"
+    assert not Order.objects.filter(order_sn="ACME-0001").exists()

@@ -71,6 +71,23 @@ def test_the_workbench_finds_cases_by_buyer_product_and_tracking_number(market, 
     assert elsewhere.case_no not in search("华为")
 
 
+def test_the_workbench_finds_cases_by_the_receivers_phone(market, travel):
+    # given two buyers' cases, one order with the receiver's phone, as the shop keeps it
+    mine = refund_request(market, phone="13800138000")
+    other = refund_request(market, consumer=market.other_consumer.user, phone="13900139000")
+    merchant = signed_in(market.merchant.user)
+
+    def search(text: str) -> list[str]:
+        response = merchant.get("/workbench/", {"q": text, "open_only": "on"})
+        return listed(response.content.decode())
+
+    # the phone is found however it is typed; a part of it finds nothing
+    for typed in ("13800138000", "138 0013 8000", "+86 138-0013-8000"):
+        assert search(typed) == [mine.case_no], typed
+    assert search("13900139000") == [other.case_no]
+    assert search("0013800") == []
+
+
 def test_a_search_that_finds_nothing_says_so(market, travel):
     # given a shop with an open case
     case = refund_request(market)

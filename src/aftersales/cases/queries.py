@@ -21,6 +21,7 @@ from aftersales.core.api import decode_cursor, encode_cursor, iso
 from aftersales.core.errors import BadRequest
 from aftersales.core.models import Event, Role, User
 from aftersales.deadlines.models import Deadline, DeadlineStatus
+from aftersales.orders import phones
 from aftersales.orders.models import OrderItem
 
 # Case, order and waybill numbers: a short letter prefix (AS, SF, JDV…), then digits.
@@ -138,11 +139,11 @@ def list_cases(
 def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
     """The cases of `cases` (already narrowed by the access gate) that `text` finds.
 
-    A number finds its case, its order, or a waybill of the order, of the return or of the
-    parcel sent back, exactly; any other text finds a buyer by account name or part of their
-    name and a product by part of its title. Each way of matching is its own lookup and the
-    scope keeps the union of their ids, so a number costs index lookups (waybills: with the
-    indexes on their columns) and a text one pass over user names and item titles, never a
+    A number finds its case, its order, the receiver's phone (however it is typed), or a
+    waybill of the order, of the return or of the parcel sent back, exactly; any other text
+    finds a buyer by account name or part of their name and a product by part of its title.
+    Each way of matching is its own lookup and the scope keeps the union of their ids, so a
+    number costs index lookups and a text one pass over user names and item titles, never a
     join per case of the scope."""
     text = text.strip()
     if not text:
@@ -155,6 +156,9 @@ def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
         Case.objects.filter(outbound_tracking_no=text),
         Case.objects.filter(consumer__username=text),
     ]
+    phone = phones.normalise(text)
+    if phone:
+        found.append(Case.objects.filter(order__phone=phone))
     if not _NUMBER.match(text):
         buyers = User.objects.filter(role=Role.CONSUMER, display_name__icontains=text)
         products = OrderItem.objects.filter(title__icontains=text)

@@ -249,6 +249,8 @@ class _Loader:
             carrier=carrier,
             tracking_no=self._tracking_no(carrier) if carrier else "",
             region=self.rng.choice(data.REGIONS),
+            # One phone per consumer, from their name (the random sequence stays as it was).
+            phone=f"13{zlib.crc32(consumer.encode()) % 10**9:09d}",
             now=paid_at,
         )
         self.orders += 1

@@ -42,6 +42,7 @@ class OrderIn(Schema):
     carrier: str | None = None
     tracking_no: str = Field(default="", max_length=40)
     region: str = Field(default="", max_length=40)
+    phone: str = Field(default="", max_length=24)
     merchant_promise_until: ApiDateTime | None = None
 
 
@@ -64,6 +65,7 @@ class OrderOut(Schema):
     carrier: str | None
     tracking_no: str
     region: str
+    phone: str
     merchant_promise_until: str | None
     shipment_intercepted_at: str | None
     items: list[ItemOut]
@@ -81,6 +83,7 @@ def order_body(order: Order) -> dict:
         "carrier": order.carrier.code if order.carrier else None,
         "tracking_no": order.tracking_no,
         "region": order.region,
+        "phone": order.phone,
         "merchant_promise_until": iso(order.merchant_promise_until),
         "shipment_intercepted_at": iso(order.shipment_intercepted_at),
         "items": [

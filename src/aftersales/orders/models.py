@@ -21,6 +21,8 @@ class Order(models.Model):
     )
     tracking_no = models.CharField(max_length=40, blank=True)
     region = models.CharField(max_length=40, blank=True)
+    # The receiver's phone (orders/phones.py: digits only), for finding the buyer's cases.
+    phone = models.CharField(max_length=16, blank=True)
     # Rule 2.1(4): the latest after-sales date the merchant promised for this order.
     merchant_promise_until = models.DateTimeField(null=True, blank=True)
     # Set when a refund request stops the parcel before it ships (refund_only, domain: 拒收).
@@ -29,7 +31,10 @@ class Order(models.Model):
 
     class Meta:
         # The workbench and the carriers find an order by its waybill number.
-        indexes = [models.Index(fields=["tracking_no"], name="order_tracking")]
+        indexes = [
+            models.Index(fields=["tracking_no"], name="order_tracking"),
+            models.Index(fields=["phone"], name="order_phone"),
+        ]
 
     def __str__(self) -> str:
         return self.order_sn

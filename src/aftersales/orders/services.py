@@ -13,6 +13,7 @@ from aftersales.catalog.services import category_named
 from aftersales.core import clock
 from aftersales.core.errors import BadRequest, Conflict, RuleViolation
 from aftersales.core.models import Role, User
+from aftersales.orders import phones
 from aftersales.orders.models import Order, OrderItem
 
 
@@ -38,6 +39,7 @@ def create_order(
     carrier: str | None = None,
     tracking_no: str = "",
     region: str = "",
+    phone: str = "",
     merchant_promise_until: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Order:
@@ -52,6 +54,7 @@ def create_order(
             raise BadRequest(_("%(f)s needs a time zone offset.") % {"f": name}, field=name)
     if not items:
         raise BadRequest(_("An order needs at least one item."), field="items")
+    phone = phones.clean(phone)
     if shipped_at and not paid_at:
         raise RuleViolation(
             _("An order ships only after it is paid."),
@@ -106,6 +109,7 @@ def create_order(
                 carrier=carrier_row,
                 tracking_no=tracking_no,
                 region=region,
+                phone=phone,
                 merchant_promise_until=merchant_promise_until,
                 created_at=now,
             )

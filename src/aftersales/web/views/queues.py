@@ -26,7 +26,7 @@ class QueueFilters(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Buyer, product, case, order or waybill number"),
+                "placeholder": _("Buyer, phone, product, case, order or waybill number"),
             }
         ),
     )
