@@ -61,7 +61,7 @@ def _free_port() -> int:
 def test_serve_keeps_gunicorns_control_socket_in_the_data_directory(tmp_path, monkeypatch):
     # given no runtime directory, where gunicorn would fall back to ~/.gunicorn/
     monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
-    from aftersales.core.management.commands.serve import gunicorn_options
+    from aftersales.web.management.commands.serve import gunicorn_options
 
     # when serve builds gunicorn's settings
     options = gunicorn_options(host="127.0.0.1", port=8123, workers=1, data_dir=tmp_path)

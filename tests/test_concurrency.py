@@ -159,7 +159,6 @@ def test_two_sweepers_fire_every_due_deadline_exactly_once(market, monkeypatch):
             both_hold_a_batch.wait()
         return fire_deadline(deadline, at)
 
-    sweeper._load_handlers()
     monkeypatch.setitem(sweeper._handlers, "case", handler)
 
     # when two sweepers run at once, in batches of 25
@@ -336,7 +335,6 @@ def test_a_batch_aborted_by_a_database_error_commits_nothing(market, monkeypatch
         fired_before_failure.append(fire_deadline(deadline, at))
         return True
 
-    sweeper._load_handlers()
     monkeypatch.setitem(sweeper._handlers, "case", failing_handler)
 
     # when the sweep runs in its worker thread
@@ -374,7 +372,6 @@ def test_a_worker_whose_connection_is_terminated_mid_batch_commits_nothing(marke
         fired.append(outcome)
         return outcome
 
-    sweeper._load_handlers()
     monkeypatch.setitem(sweeper._handlers, "case", pausing_handler)
     failures: list[BaseException] = []
 

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "aftersales.surveys",
     "aftersales.assistant",
     "aftersales.web",
+    "aftersales.demo",
     "django_htmx",
 ]
 

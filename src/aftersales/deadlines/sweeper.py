@@ -64,7 +64,6 @@ def _claim(now: dt.datetime, batch_size: int) -> list[Deadline]:
 
 def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
     """Fire up to `batch_size` due deadlines in one transaction."""
-    _load_handlers()
     result = SweepResult()
     with transaction.atomic():
         claimed = _claim(now, batch_size)
@@ -141,10 +140,3 @@ def run_forever(
                 log.exception("job %s failed; retrying", getattr(job, "__name__", job))
                 connection.close()
         time.sleep(interval_seconds)
-
-
-def _load_handlers() -> None:
-    if not _handlers:
-        # Importing a domain's sweeper hooks registers them.
-        from aftersales.cases import timers  # noqa: F401
-        from aftersales.tickets import timers as ticket_timers  # noqa: F401

@@ -8,6 +8,9 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         # The worker loop runs the monitoring job (tickets/monitoring.py) once an hour.
         from aftersales.deadlines import sweeper
-        from aftersales.tickets import monitoring
+        from aftersales.tickets import (
+            monitoring,
+            timers,  # noqa: F401  (registers the deadline handler)
+        )
 
         sweeper.register_job(monitoring.hourly_job)
