@@ -320,6 +320,34 @@ def test_concurrent_creates_with_one_idempotency_key_make_one_case(market, trave
     assert_log_verifies()
 
 
+def test_racing_requests_on_one_item_create_one_case(market, travel):
+    # given one order item and five requests of different types on it, sent at once
+    order = market.order()
+    types = ["refund_only", "return_refund", "exchange", "repair", "refund_only"]
+    start = threading.Barrier(len(types), timeout=RACE_TIMEOUT)
+
+    def request(case_type: str) -> Callable[[], tuple[int, str]]:
+        def send() -> tuple[int, str]:
+            caller = ApiCaller(user=market.consumer.user, token=market.consumer.token)
+            start.wait()
+            response = caller.post(
+                "/cases", {"order_sn": order.order_sn, "type": case_type, "reason": "damaged"}
+            )
+            body = response.json()
+            return response.status_code, body.get("case_no") or body["error"]["code"]
+
+        return send
+
+    answers = run_in_threads(*[request(t) for t in types])
+
+    # then exactly one is created and every other is told which case holds the item
+    assert sorted(status for status, _ in answers) == [201, 409, 409, 409, 409], answers
+    assert {code for status, code in answers if status == 409} == {"duplicate_case"}
+    case = Case.objects.get(order=order)
+    assert case.claims.filter(is_open=True).count() == 1
+    assert_log_verifies()
+
+
 # -- (d) a worker killed in the middle of a batch -----------------------------------------------
 
 
