@@ -28,6 +28,7 @@ def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> Json
 
 
 urlpatterns = [
+    path("", include("aftersales.ops.urls")),  # /healthz, /readyz, /metrics
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),  # unknown API paths get the JSON error shape too

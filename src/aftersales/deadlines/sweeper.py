@@ -19,6 +19,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 
 from aftersales.core import clock
 from aftersales.deadlines.models import Deadline, DeadlineStatus
+from aftersales.ops import metrics
 
 log = logging.getLogger("aftersales.sweeper")
 
@@ -65,6 +66,7 @@ def _claim(now: dt.datetime, batch_size: int) -> list[Deadline]:
 def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
     """Fire up to `batch_size` due deadlines in one transaction."""
     result = SweepResult()
+    lateness: list[dt.timedelta] = []
     with transaction.atomic():
         claimed = _claim(now, batch_size)
         result.claimed = len(claimed)
@@ -74,6 +76,7 @@ def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
                 with transaction.atomic():
                     if handler(deadline, now):
                         result.fired += 1
+                        lateness.append(now - deadline.due_at)
                     else:
                         result.skipped_busy += 1
             except OperationalError:
@@ -82,6 +85,7 @@ def sweep_batch(*, now: dt.datetime, batch_size: int = 200) -> SweepResult:
                 log.exception("deadline %s failed", deadline.id)
                 _record_failure(deadline, error, now)
                 result.failed += 1
+    metrics.observe_deadlines_fired(lateness)  # only once the batch has committed
     return result
 
 
