@@ -6,5 +6,6 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        # The sweeper fires case deadlines through the case services (cases/timers.py).
-        from aftersales.cases import timers  # noqa: F401
+        # The sweeper fires case deadlines through the case services (cases/timers.py);
+        # cases/evidence.py registers the case chains, money and ledger for checkpoints.
+        from aftersales.cases import evidence, timers  # noqa: F401

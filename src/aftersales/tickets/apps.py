@@ -9,6 +9,7 @@ class TicketsConfig(AppConfig):
         # The worker loop runs the monitoring job (tickets/monitoring.py) once an hour.
         from aftersales.deadlines import sweeper
         from aftersales.tickets import (
+            evidence,  # noqa: F401  (registers the ticket chains for verify-log)
             monitoring,
             timers,  # noqa: F401  (registers the deadline handler)
         )
