@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "aftersales.ops.middleware.request_metrics",  # outermost: times the whole answer
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aftersales.core.middleware.guard_api_bodies",
     "aftersales.core.middleware.reject_nul_characters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +108,8 @@ LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# JSON bodies of /api/ (the API takes no uploads; the consoles' uploads keep their own limit).
+API_MAX_BODY_BYTES = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 LOGGING = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -36,7 +36,8 @@ class ActionIn(Schema):
 
     return_address: str | None = None
     reason: str | None = None
-    evidence: list[str] | None = None
+    # Evidence is a handful of photos or attachment ids (a consumer app allows nine).
+    evidence: list[Annotated[str, Field(max_length=500)]] | None = Field(default=None, max_length=9)
     carrier: str | None = None
     tracking_no: str | None = None
     return_shipping_fen: int | None = None
