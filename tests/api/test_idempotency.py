@@ -3,10 +3,18 @@ response and change nothing."""
 
 from __future__ import annotations
 
+import json
+
+from django.test import RequestFactory
+
+from aftersales.assistant.models import Conversation
 from aftersales.cases.models import Case
 from aftersales.catalog.models import Shop
+from aftersales.core import idempotency
+from aftersales.core.api import api
 from aftersales.core.models import IdempotencyRecord
 from aftersales.ledger.models import Coupon, EntryKind, LedgerEntry
+from aftersales.notify.models import WebhookEndpoint
 from aftersales.orders.models import Order
 from tests.api import act, assert_error, db_case, events_of, file_case, refund_entries
 from tests.factories import T0
@@ -159,16 +167,121 @@ def test_a_key_older_than_24_hours_is_new(market, travel):
     assert Case.objects.count() == 2
 
 
-def test_a_refused_request_is_not_remembered(market, travel):
+def test_a_refusal_is_remembered_and_replayed(market, travel):
+    """Stripe stores 4xx answers too: a retry learns the same refusal, it is not re-judged."""
+    # given a refusal (more than the order's amount) sent with a key
     order = market.order()
     too_much = market.consumer.post("/cases", case_request(order, amount_fen=20_001), headers=KEY)
     assert too_much.status_code == 422
+    record = IdempotencyRecord.objects.get(user=market.consumer.user)
+    assert (record.status_code, record.response) == (422, too_much.json())
+
+    # when the same request is retried, it gets the same refusal, marked as a replay
+    again = market.consumer.post("/cases", case_request(order, amount_fen=20_001), headers=KEY)
+    assert (again.status_code, again.json()) == (422, too_much.json())
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in too_much
+
+    # and a corrected body needs a new key: this one is spent on the refused request
+    fixed = market.consumer.post("/cases", case_request(order, amount_fen=20_000), headers=KEY)
+    assert fixed.json()["error"]["code"] == "idempotency_key_reused"
+    fresh = market.consumer.post(
+        "/cases", case_request(order, amount_fen=20_000), headers={"Idempotency-Key": "k-2"}
+    )
+    assert fresh.status_code == 201
+    assert Case.objects.count() == 1
+
+
+def test_a_schema_refusal_is_not_remembered(market, travel):
+    """A body the schema refuses never started the write (Stripe: validation is not saved)."""
+    order = market.order()
+    bad = market.consumer.post("/cases", case_request(order, amount_fen="lots"), headers=KEY)
+    assert bad.status_code == 400
     assert IdempotencyRecord.objects.count() == 0
 
-    # the same key with a corrected body is a first request
-    fixed = market.consumer.post("/cases", case_request(order, amount_fen=20_000), headers=KEY)
+    fixed = market.consumer.post("/cases", case_request(order), headers=KEY)
     assert fixed.status_code == 201
+
+
+def test_the_same_parameters_in_another_order_are_the_same_request(market, travel):
+    order = market.order()
+    sn = order.order_sn
+    first = market.consumer.post(
+        "/cases", f'{{"order_sn": "{sn}", "type": "refund_only", "reason": "quality"}}', headers=KEY
+    )
+    reordered = market.consumer.post(
+        "/cases",
+        f'{{\n  "reason": "quality",\n  "type": "refund_only",\n  "order_sn": "{sn}"\n}}',
+        headers=KEY,
+    )
+
+    assert first.status_code == reordered.status_code == 201
+    assert reordered.json() == first.json()
+    assert reordered["Idempotent-Replayed"] == "true"
+    assert reordered["ETag"] == first["ETag"]
+    assert "Idempotent-Replayed" not in first
     assert Case.objects.count() == 1
+
+
+def test_a_key_in_flight_is_409_and_not_remembered(market, travel):
+    # given a request with this key still running (its claim is recorded, no answer yet)
+    order = market.order()
+    IdempotencyRecord.objects.create(
+        user=market.consumer.user,
+        key=KEY["Idempotency-Key"],
+        request_hash=_fingerprint_of(market, order),
+        status_code=0,
+        response={},
+        created_at=T0,
+    )
+    travel.by(seconds=1)
+
+    response = market.consumer.post("/cases", case_request(order), headers=KEY)
+
+    assert_error(
+        response,
+        409,
+        code="idempotency_in_progress",
+        message="A request with this Idempotency-Key is still in progress; retry in a moment.",
+        field="Idempotency-Key",
+    )
+    assert Case.objects.count() == 0
+    record = IdempotencyRecord.objects.get()
+    assert (record.status_code, record.response) == (0, {})
+
+    # a claim whose request died long ago is taken over by the retry
+    travel.by(minutes=3)
+    retried = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert retried.status_code == 201, retried.content
+    assert Case.objects.count() == 1
+
+
+def _fingerprint_of(market, order) -> str:
+    """The fingerprint the API gives this case request."""
+    request = RequestFactory().post(
+        "/api/v1/cases", json.dumps(case_request(order)), content_type="application/json"
+    )
+    return idempotency._fingerprint(request)
+
+
+def test_a_server_error_releases_the_key(market, travel, monkeypatch):
+    from aftersales.cases import services
+
+    order = market.order()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "create_case", broken)
+    market.consumer.client.raise_request_exception = False
+    failed = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert failed.status_code == 500
+    assert IdempotencyRecord.objects.count() == 0
+
+    monkeypatch.undo()
+    retried = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried
 
 
 def test_an_overlong_key_is_400(market, travel):
@@ -231,3 +344,95 @@ def test_admin_writes_accept_the_key_too(market, travel):
     again = market.admin.post("/carriers", {"code": "zto", "name": "中通快递"}, headers=carrier_key)
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
+
+
+def test_assistant_messages_honour_the_key(market, travel):
+    # given a consumer whose app retries a chat message after a lost response
+    body = {"text": "我的快递怎么还没到"}
+    first = market.consumer.post("/assistant/messages", body, headers=KEY)
+    again = market.consumer.post("/assistant/messages", body, headers=KEY)
+
+    # then both answers are the first one, and there is one conversation with one reply
+    assert first.status_code == again.status_code == 200, first.content
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    conversation = Conversation.objects.get()
+    assert conversation.public_id == first.json()["conversation_id"]
+    assert list(conversation.messages.values_list("sender", flat=True)) == ["consumer", "assistant"]
+
+
+def test_a_webhook_secret_is_never_stored_in_the_record(market, travel):
+    path = f"/shops/{market.shop.code}/webhooks"
+    body = {"url": "https://erp.example.com/aftersales", "event_types": ["case.*"]}
+
+    first = market.merchant.post(path, body, headers=KEY)
+    again = market.merchant.post(path, body, headers=KEY)
+
+    # the first answer shows the secret once
+    endpoint = WebhookEndpoint.objects.get()
+    assert first.status_code == 201, first.content
+    assert first.json()["secret"] == endpoint.secret
+    # the record keeps the answer without it
+    record = IdempotencyRecord.objects.get(user=market.merchant.user)
+    assert endpoint.secret not in json.dumps(record.response)
+    assert record.response["secret"] is None
+    # and the replay says why it has none
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == {
+        **{k: v for k, v in first.json().items() if k != "secret"},
+        "secret": None,
+        "secret_note": "The secret was shown once, in the first response to this request, "
+        "and is not kept for replays; rotate it if it was lost.",
+    }
+    assert WebhookEndpoint.objects.count() == 1
+
+
+def test_a_committed_write_whose_answer_fails_to_render_is_still_201(market, travel, monkeypatch):
+    # given the API's renderer fails once, after the case has been written
+    renderer = api.renderer
+    real_render = renderer.render
+    calls = []
+
+    def render_fails_once(request, data, *, response_status):
+        calls.append(response_status)
+        if len(calls) == 1:
+            raise ValueError("the renderer broke")
+        return real_render(request, data, response_status=response_status)
+
+    monkeypatch.setattr(renderer, "render", render_fails_once)
+    order = market.order()
+
+    # when the consumer files a case (without a key, as the doubled tickets were)
+    response = market.consumer.post("/cases", case_request(order))
+
+    # then the answer says it was saved, with the case's number and where to read it
+    case = Case.objects.get()
+    assert response.status_code == 201, response.content
+    assert response.json() == {
+        "case_no": case.case_no,
+        "order_sn": order.order_sn,
+        "version": 1,
+        "committed": True,
+        "detail": "Saved; read it again for the full record.",
+    }
+    assert response["Location"] == f"/api/v1/cases/{case.case_no}"
+    assert response["ETag"] == '"1"'
+    assert events_of(case.case_no) == ["create"]
+
+
+def test_a_write_that_fails_before_its_commit_changes_nothing(market, travel, monkeypatch):
+    # given rendering the case fails inside the write's transaction
+    from aftersales.cases import queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lost the connection while reading back")
+
+    monkeypatch.setattr(queries, "get_case_body", broken)
+    market.consumer.client.raise_request_exception = False
+
+    response = market.consumer.post("/cases", case_request(market.order()))
+
+    # then it is a server error and nothing was committed: the client may safely retry
+    assert response.status_code == 500
+    assert Case.objects.count() == 0

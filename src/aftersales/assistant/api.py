@@ -6,10 +6,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 from pydantic import ConfigDict, Field
 
 from aftersales.assistant import handover, services, suggestions
 from aftersales.assistant.models import Conversation
+from aftersales.core import idempotency
 from aftersales.core.api import ERRORS, iso, require_role
 from aftersales.core.errors import NotFound
 from aftersales.core.models import Role
@@ -44,23 +46,27 @@ class AgentReplyIn(Schema):
 
 @router.post("/assistant/messages", response={200: MessageOut, **ERRORS})
 def post_message(request: HttpRequest, payload: MessageIn):
-    conversation, reply = services.post_message(
-        request.auth,  # type: ignore[attr-defined]
-        text=payload.text,
-        conversation_id=payload.conversation_id,  # type: ignore[attr-defined]
-    )
-    handed_over = conversation.status != Conversation.Status.BOT
-    return {
-        "conversation_id": conversation.public_id,
-        "reply": reply.text if reply else None,
-        "intent": reply.intent if reply else None,
-        "confidence": round(reply.confidence, 3) if reply else None,
-        "slots": reply.slots if reply else {},
-        "actions": reply.actions if reply else [],
-        "handover": handed_over,
-        "article": reply.article if reply else None,
-        "emotion": reply.emotion if reply else None,
-    }
+    user = request.auth  # type: ignore[attr-defined]
+
+    def handler() -> tuple[int, dict[str, Any]]:
+        conversation, reply = services.post_message(
+            user, text=payload.text, conversation_id=payload.conversation_id
+        )
+        handed_over = conversation.status != Conversation.Status.BOT
+        return 200, {
+            "conversation_id": conversation.public_id,
+            "reply": reply.text if reply else None,
+            "intent": reply.intent if reply else None,
+            "confidence": round(reply.confidence, 3) if reply else None,
+            "slots": reply.slots if reply else {},
+            "actions": reply.actions if reply else [],
+            "handover": handed_over,
+            "article": reply.article if reply else None,
+            "emotion": reply.emotion if reply else None,
+        }
+
+    # A retried message with its Idempotency-Key is one message, one reply, one conversation.
+    return Status(*idempotency.run(request, user, handler))
 
 
 def _conversation_body(conversation: Conversation) -> dict[str, Any]:

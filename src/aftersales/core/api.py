@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -53,7 +54,59 @@ class ErrorOut(Schema):
 
 ERRORS: dict[int, Any] = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
 
-api = NinjaAPI(
+logger = logging.getLogger(__name__)
+# The fields that name what a write created, kept when its full answer cannot be rendered.
+_IDENTIFYING = ("case_no", "ticket_no", "order_sn", "conversation_id", "code", "id", "version")
+
+
+def committed_answer(request: HttpRequest, status: int, body: Any) -> HttpResponse:
+    """What is known of a committed write whose answer failed after the commit: its status,
+    the created object's number and, for a creation, where to read it."""
+    known = {k: body[k] for k in _IDENTIFYING if isinstance(body, dict) and k in body}
+    number = next((v for k, v in known.items() if k != "version"), None)
+    response = JsonResponse(
+        {**known, "committed": True, "detail": _("Saved; read it again for the full record.")},
+        status=status,
+    )
+    if status == 201 and number is not None:
+        response["Location"] = f"{request.path.rstrip('/')}/{number}"
+    if "version" in known:
+        response["ETag"] = f'"{known["version"]}"'
+    return response
+
+
+class AftersalesApi(NinjaAPI):
+    def on_exception(self, request: HttpRequest, exc: Any) -> HttpResponse:
+        committed = getattr(request, "committed_write", None)
+        if committed is not None:
+            # The write is in the database: a 500 now would make the client retry it.
+            logger.error(
+                "answer to a committed write failed: %s %s",
+                request.method,
+                request.path,
+                exc_info=exc,
+            )
+            return committed_answer(request, *committed)
+        return super().on_exception(request, exc)
+
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(
+            request, data, status=status, temporal_response=temporal_response
+        )
+        if getattr(request, "committed_write", None) is not None:
+            # Rendered: from here on a failure is the server's, not the write's.
+            request.committed_write = None  # type: ignore[attr-defined]
+        return response
+
+
+api = AftersalesApi(
     title="Aftersales API",
     version="1",
     description="After-sales cases, orders and money for e-commerce marketplaces.",
@@ -118,6 +171,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         409: "conflict",
     }.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc.message))
+
+
+@api.exception_handler(idempotency.Replayed)
+def _replayed(request: HttpRequest, exc: idempotency.Replayed) -> HttpResponse:
+    response = api.create_response(request, exc.body, status=exc.status)
+    response[idempotency.REPLAYED_HEADER] = "true"
+    if exc.status < 400 and "version" in exc.body:
+        response["ETag"] = f'"{exc.body["version"]}"'
+    return response
 
 
 @api.exception_handler(Http404)

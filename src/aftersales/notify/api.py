@@ -135,7 +135,8 @@ def create_endpoint(request: HttpRequest, code: str, payload: EndpointIn):
         )
         return 201, {**queries.endpoint_body(endpoint), "secret": endpoint.secret}
 
-    return Status(*idempotency.run(request, user, handler))
+    # The secret is answered once: the idempotency record keeps the answer without it.
+    return Status(*idempotency.run(request, user, handler, secret_fields=("secret",)))
 
 
 @router.get("/shops/{code}/webhooks/deliveries", response={200: DeliveryPage, **ERRORS})
