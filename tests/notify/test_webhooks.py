@@ -11,7 +11,7 @@ import itertools
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -23,12 +23,11 @@ from aftersales.cases.services import perform_action
 from aftersales.core import clock
 from aftersales.core.models import Event
 from aftersales.deadlines import sweeper
-from aftersales.notify import services
+from aftersales.notify import delivery_loop, services
 from aftersales.notify.dispatcher import (
     MAX_ATTEMPTS,
     DeliveryResult,
     deliver_due,
-    deliver_due_job,
     retry_delay,
     sign,
     verify_signature,
@@ -99,13 +98,6 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    yield server
-    server.close()
 
 
 def endpoint(shop: Any, url: str, **kw: Any) -> WebhookEndpoint:
@@ -412,17 +404,26 @@ def test_an_inactive_endpoints_deliveries_wait_until_it_is_active(market, travel
     assert len(receiver.requests) == 1
 
 
-def test_the_worker_loop_delivers_webhooks_after_its_sweep(market, travel, receiver):
-    # Given the notify app registered its job with the worker loop, and an owed delivery
-    assert deliver_due_job in sweeper._jobs
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_delivers_webhooks_in_threads_beside_its_sweep(market, receiver, settings):
+    # Given the notify app registered its delivery loop with the worker, and an owed delivery
+    assert delivery_loop.start in sweeper._loops
+    settings.AFTERSALES_WEBHOOK_IDLE_SECONDS = 0.05
     hook = endpoint(market.shop, receiver.url())
     file_case(market.consumer, market.order())
 
-    # When the worker loop runs once
-    passes = iter([False, True])
-    sweeper.run_forever(interval_seconds=0, should_stop=lambda: next(passes))
+    # When the worker runs until the delivery is out (or ten seconds)
+    def delivered() -> bool:
+        return hook.deliveries.filter(status="delivered").exists()
 
-    # Then the delivery was sent
+    clock_started = clock.now()
+    sweeper.run_forever(
+        interval_seconds=0.05,
+        should_stop=lambda: delivered() or (clock.now() - clock_started).total_seconds() > 10,
+    )
+
+    # Then the delivery was sent, once
     assert hook.deliveries.get().status == "delivered"
     assert len(receiver.requests) == 1
 
@@ -504,16 +505,53 @@ def test_only_the_shops_merchants_and_admins_reach_its_webhooks(market, travel):
         ("ftp://erp.example.com/in", "url must be an http or https address."),
         ("erp.example.com/in", "url must be an http or https address."),
         ("https://erp.example.com:port/in", "url must be an http or https address."),
-        ("http://localhost:8000/in", "url must be a public address."),
-        ("http://127.0.0.1:9000/in", "url must be a public address."),
-        ("http://10.1.2.3/in", "url must be a public address."),
-        ("http://169.254.169.254/latest/meta-data", "url must be a public address."),
-        ("http://[::1]/in", "url must be a public address."),
+        ("https://erp.example.com:0/in", "url must be an http or https address."),
+        ("https://user:pw@erp.example.com/in", "url must not contain a user name or password."),
+        ("https://token@erp.example.com/in", "url must not contain a user name or password."),
     ],
 )
-def test_an_endpoint_must_be_a_public_http_address(market, travel, url, message):
+def test_an_endpoint_must_be_an_http_address_without_credentials(market, travel, url, message):
     response = market.merchant.post(f"/shops/{market.shop.code}/webhooks", {"url": url})
     assert_error(response, 400, code="bad_request", field="url", message=message)
+    assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8000/in",
+        "http://localhost./in",
+        "http://LOCALHOST/in",
+        "http://api.localhost/in",
+        "http://127.0.0.1:9000/in",
+        "http://2130706433:8103/x",  # 127.0.0.1 as one number
+        "http://127.1/x",
+        "http://0x7f000001/x",
+        "http://0177.0.0.1/x",  # octal
+        "http://0.0.0.0/x",
+        "http://10.1.2.3/in",
+        "http://192.168.0.1/in",
+        "http://100.64.0.1/in",  # carrier-grade NAT
+        "http://169.254.169.254/latest/meta-data",
+        "http://2852039166/latest/meta-data",  # 169.254.169.254 as one number
+        "http://224.0.0.1/in",
+        "http://[::1]/in",
+        "http://[::ffff:127.0.0.1]/in",
+        "http://[::ffff:a9fe:a9fe]/in",
+        "http://[fe80::1]/in",
+        "http://[fd00::1]/in",
+    ],
+)
+def test_an_endpoint_must_not_be_a_local_or_private_address(market, travel, url, settings):
+    settings.AFTERSALES_WEBHOOK_ALLOWED_NETWORKS = []
+    response = market.merchant.post(f"/shops/{market.shop.code}/webhooks", {"url": url})
+    assert_error(
+        response,
+        422,
+        code="forbidden_address",
+        field="url",
+        message="url must be a public address.",
+    )
     assert WebhookEndpoint.objects.count() == 0
 
 

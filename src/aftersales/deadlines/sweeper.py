@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,17 @@ _jobs: list[Job] = []
 def register_job(job: Job) -> None:
     if job not in _jobs:
         _jobs.append(job)
+
+
+# Work that waits on the outside world (webhook delivery) runs beside the sweep in threads of
+# its own, never in this loop: a loop starts its threads, which run until the event is set.
+Loop = Callable[[threading.Event], list[threading.Thread]]
+_loops: list[Loop] = []
+
+
+def register_loop(loop: Loop) -> None:
+    if loop not in _loops:
+        _loops.append(loop)
 
 
 @dataclass
@@ -128,19 +140,39 @@ def run_forever(
     interval_seconds: float = 1.0,
     batch_size: int = 200,
     should_stop: Callable[[], bool] = lambda: False,
+    stop_grace_seconds: float = 2.0,
 ) -> None:
-    while not should_stop():
-        try:
-            result = sweep(batch_size=batch_size)
-            if result.fired or result.failed:
-                log.info("fired %d, failed %d", result.fired, result.failed)
-        except DatabaseError:
-            log.exception("sweep failed; retrying")
-            connection.close()
-        for job in _jobs:
+    """The worker: the registered loops' threads, and in this thread a sweep and the jobs
+    every `interval_seconds`, until `should_stop()`. Then the loops are told to stop and
+    given `stop_grace_seconds` to finish; a thread still waiting on a partner after that is
+    left behind (a daemon thread: its claim runs out and another pass retries it)."""
+    stop = threading.Event()
+    threads = [thread for loop in _loops for thread in loop(stop)]
+    try:
+        while not should_stop():
             try:
-                job(clock.now())
+                result = sweep(batch_size=batch_size)
+                if result.fired or result.failed:
+                    log.info("fired %d, failed %d", result.fired, result.failed)
             except DatabaseError:
-                log.exception("job %s failed; retrying", getattr(job, "__name__", job))
+                log.exception("sweep failed; retrying")
                 connection.close()
-        time.sleep(interval_seconds)
+            for job in _jobs:
+                try:
+                    job(clock.now())
+                except DatabaseError:
+                    log.exception("job %s failed; retrying", getattr(job, "__name__", job))
+                    connection.close()
+            _sleep(interval_seconds, should_stop)
+    finally:
+        stop.set()
+        give_up_at = time.monotonic() + stop_grace_seconds
+        for thread in threads:
+            thread.join(timeout=max(0.0, give_up_at - time.monotonic()))
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> None:
+    # In slices, so that a stop request is heard within a tenth of a second.
+    wake_at = time.monotonic() + seconds
+    while not should_stop() and (left := wake_at - time.monotonic()) > 0:
+        time.sleep(min(left, 0.1))

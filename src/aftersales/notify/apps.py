@@ -6,8 +6,9 @@ class NotifyConfig(AppConfig):
     label = "notify"
 
     def ready(self) -> None:
-        # The worker loop delivers due webhooks after each sweep (deadlines/sweeper.py jobs).
+        # The worker delivers webhooks in threads of their own beside the sweep (a partner
+        # that hangs must never hold up a deadline): delivery_loop.py.
         from aftersales.deadlines import sweeper
-        from aftersales.notify import dispatcher
+        from aftersales.notify import delivery_loop
 
-        sweeper.register_job(dispatcher.deliver_due_job)
+        sweeper.register_loop(delivery_loop.start)

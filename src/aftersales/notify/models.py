@@ -62,6 +62,10 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
+    # The circuit breaker (dispatcher.breaker), in the database so that every worker shares
+    # it: failed attempts in a row, and while it is open, until when nothing is sent.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.url

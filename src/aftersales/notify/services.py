@@ -9,11 +9,9 @@ all, and the dispatcher sends the deliveries after the commit.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -30,8 +28,9 @@ from aftersales.cases.presentation import (
 from aftersales.cases.workflows.base import PLATFORM_REVIEW
 from aftersales.catalog.models import Shop
 from aftersales.core.api import iso
-from aftersales.core.errors import BadRequest, NotFound
+from aftersales.core.errors import BadRequest, NotFound, RuleViolation
 from aftersales.core.models import Event, Role, User
+from aftersales.notify import egress
 from aftersales.notify.models import Notification, WebhookDelivery, WebhookEndpoint
 
 if TYPE_CHECKING:
@@ -269,28 +268,28 @@ def case_changed(case: Case, event: Event, now: dt.datetime) -> None:
     )
 
 
-_URL_SCHEMES = ("http", "https")
-
-
 def _check_url(url: str, *, allow_private: bool) -> str:
     url = url.strip()
-    parts = urlsplit(url)
-    try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:  # not a number, or out of range
-        port_ok = False
-    if parts.scheme not in _URL_SCHEMES or not parts.hostname or not port_ok or len(url) > 500:
+    if len(url) > 500:
         raise BadRequest(_("url must be an http or https address."), field="url")
-    if allow_private:
-        return url
-    host = parts.hostname
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    # Requests leave from inside the platform: an integration may not aim them at it.
-    if host == "localhost" or (address is not None and not address.is_global):
-        raise BadRequest(_("url must be a public address."), field="url")
+        if allow_private:
+            egress.parse(url)
+        else:
+            # Only what the text shows; the address a name resolves to is checked at each
+            # delivery (egress.open_connection), where it cannot change before the connect.
+            egress.check_registration(url)
+    except egress.UnusableURL as error:
+        if "credentials" in str(error):
+            raise BadRequest(
+                _("url must not contain a user name or password."), field="url"
+            ) from error
+        raise BadRequest(_("url must be an http or https address."), field="url") from error
+    except egress.ForbiddenAddress as error:
+        # Requests leave from inside the platform: an integration may not aim them at it.
+        raise RuleViolation(
+            _("url must be a public address."), field="url", code="forbidden_address"
+        ) from error
     return url
 
 

@@ -6,7 +6,11 @@ from aftersales.deadlines.sweeper import run_forever
 
 
 class Command(BaseCommand):
-    help = "The deadline sweeper, until stopped (many may run against PostgreSQL)."
+    help = (
+        "The deadline sweeper and job runner, with webhook delivery in threads of its own, "
+        "until stopped (SIGTERM or SIGINT: it ends within a few seconds). Many may run "
+        "against PostgreSQL."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
