@@ -27,6 +27,7 @@ class Reference:
     line_no: int | None = None
     lines_for_other_databases: int = 0
     problems: list[str] = field(default_factory=list)
+    _signed: dict[tuple[str, str], list[Any]] | None = field(default=None, repr=False)
 
     @property
     def at(self) -> str:
@@ -38,9 +39,12 @@ class Reference:
         return {(kind, key): (seq, head) for kind, key, seq, head, _c in self.body["chains"]}
 
     def signed_chains(self) -> dict[tuple[str, str], list[Any]]:
+        """(kind, key) -> signed entry; built once, every chain looks itself up in it."""
         if not self.body:
             return {}
-        return {(entry[0], entry[1]): entry for entry in self.body["chains"]}
+        if self._signed is None:
+            self._signed = {(entry[0], entry[1]): entry for entry in self.body["chains"]}
+        return self._signed
 
 
 def read_reference(path: Path, database: str) -> Reference:
@@ -79,7 +83,7 @@ def read_reference(path: Path, database: str) -> Reference:
             except InvalidSignature:
                 ref.problems.append(f"{where}: signature does not verify")
                 continue
-            ref.body, ref.line_no = body, line_no
+            ref.body, ref.line_no, ref._signed = body, line_no, None
     return ref
 
 

@@ -37,16 +37,17 @@ class Command(BaseCommand):
         for head, count, problem in eventlog.verify_all(eventlog.heads(), ref.anchors()):
             known.add((head.kind, head.key))
             checked += count
-            if problem is None and ref.body is not None:
-                problems += filter(None, [checkpoint_audit.covered_problem(ref, head)])
-            elif problem is not None:
+            if problem is not None:
                 problems.append(str(problem))
-        for kind, key in sorted(set(ref.signed_chains()) - known):
-            seq = ref.signed_chains()[(kind, key)][2]
+            elif (covered := checkpoint_audit.covered_problem(ref, head)) is not None:
+                problems.append(covered)
+        signed = ref.signed_chains()
+        for kind, key in sorted(set(signed) - known):
+            seq = signed[(kind, key)][2]
             problems.append(
                 f"{kind}:{key}: subject deleted (the checkpoint of {ref.at} signed seq {seq})"
             )
-        deleted = set(ref.signed_chains()) - known
+        deleted = set(signed) - known
         for kind, key in eventlog.orphan_chains(known):
             if (kind, key) not in deleted:
                 problems.append(f"{kind}:{key} has events but its subject is gone")
