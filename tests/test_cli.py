@@ -23,6 +23,9 @@ AFTERSALES = shutil.which("aftersales") or str(Path(sys.executable).parent / "af
 def data_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "XDG_RUNTIME_DIR")}
     env["AFTERSALES_DATA_DIR"] = str(tmp_path / "var")
+    # Production mode, whose server needs a real key and a host list (docs/security.md).
+    env["AFTERSALES_SECRET_KEY"] = "cli-test-" + "k" * 60
+    env["AFTERSALES_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     # A home of its own: the commands write nothing outside the data directory.
     (tmp_path / "home").mkdir()
     env["HOME"] = str(tmp_path / "home")
@@ -82,15 +85,20 @@ def test_serve_migrates_and_serves_the_api(data_env, tmp_path):
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
+        # Migrating a fresh PostgreSQL database on a busy 2-core machine can take a while:
+        # wait up to two minutes, but stop at once if the server exits.
+        give_up = time.monotonic() + 120
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"the server exited: {server.stdout.read() if server.stdout else ''}")
             try:
                 with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2) as r:
                     document = json.load(r)
                 break
             except OSError:
+                if time.monotonic() > give_up:
+                    pytest.fail("the server did not answer")
                 time.sleep(0.2)
-        else:
-            pytest.fail("the server did not answer")
         assert "/api/v1/cases" in document["paths"]
         with urllib.request.urlopen(f"{base}/", timeout=2) as r:
             assert "Aftersales" in r.read().decode()
