@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from django.db import transaction
 from django.test import RequestFactory
 
 from aftersales.assistant.models import Conversation
@@ -436,3 +438,30 @@ def test_a_write_that_fails_before_its_commit_changes_nothing(market, travel, mo
     # then it is a server error and nothing was committed: the client may safely retry
     assert response.status_code == 500
     assert Case.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_post_commit_hook_still_answers_the_committed_write(market, travel, monkeypatch):
+    # given a hook, run after the case's commit, that fails (for real: no test transaction)
+    from aftersales.cases import queries
+
+    real_body = queries.get_case_body
+
+    def body_then_failing_hook(*args, **kwargs):
+        transaction.on_commit(lambda: (_ for _ in ()).throw(RuntimeError("hook broke")))
+        return real_body(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "get_case_body", body_then_failing_hook)
+    order = market.order()
+
+    response = market.consumer.post("/cases", case_request(order), headers=KEY)
+
+    # then the client learns that the case was filed, and a retry replays it
+    case = Case.objects.get()
+    assert response.status_code == 201, response.content
+    assert response.json()["case_no"] == case.case_no
+    monkeypatch.undo()
+    again = market.consumer.post("/cases", case_request(order), headers=KEY)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json()["case_no"] == case.case_no
+    assert Case.objects.count() == 1
