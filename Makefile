@@ -33,7 +33,8 @@ run: install
 	  echo "== Loading the demo marketplace (first run only): its accounts and API tokens follow"; \
 	  $(BIN)/aftersales demo && touch var/.demo-loaded; }
 	@echo "== Serving; stop with Ctrl-C (the data in ./var is kept for the next run)"
-	@$(BIN)/aftersales serve --host $(HOST) --port $(PORT)
+	@# Demo mode: the sign-in page lists the demo accounts and the development key is allowed.
+	@AFTERSALES_DEMO=1 $(BIN)/aftersales serve --host $(HOST) --port $(PORT)
 
 ## The whole suite on SQLite.
 test: install chromium

@@ -83,6 +83,13 @@ def market(db) -> Market:
     )
 
 
+@pytest.fixture(autouse=True)
+def _rate_limits_off(settings):
+    """The suite sends hundreds of requests from one address within one frozen minute: the
+    rate limits are off here and tested with their own numbers in tests/api/test_rate_limits.py."""
+    settings.AFTERSALES_RATE_LIMITS = {}
+
+
 @pytest.fixture
 def travel() -> Iterator[Any]:
     """Travel in time: `travel.to(instant)`, `travel.by(hours=…)`. Starts at T0."""

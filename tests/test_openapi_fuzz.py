@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -30,7 +32,6 @@ from aftersales.cases.workflows import CASE_TYPES
 from aftersales.cases.workflows.base import ACTION_FIELDS
 from aftersales.deadlines.sweeper import sweep
 from aftersales.orders.models import Order
-from aftersales.wsgi import application
 from tests.factories import T0
 
 CHECKS = [not_a_server_error, response_schema_conformance]
@@ -130,9 +131,15 @@ def load_schema(*, coverage: bool) -> schemathesis.BaseSchema:
     coverage phase (deterministic boundary cases of every parameter) is role-blind, so it
     runs once, as the admin; its requests with methods the API does not route are skipped."""
     config = {"phases": {"coverage": {"enabled": coverage, "unexpected-methods": []}}}
-    loaded = schemathesis.openapi.from_wsgi(
-        "/api/v1/openapi.json", application, config=schemathesis.Config.from_dict(config)
-    )
+    # Loaded at collection, outside any test's database: the rate limits (counted in the
+    # database cache) are off for it as for the tests (conftest).
+    with override_settings(AFTERSALES_RATE_LIMITS={}):
+        loaded = schemathesis.openapi.from_wsgi(
+            # Django's handler, not aftersales.wsgi: that refuses production mode without a key.
+            "/api/v1/openapi.json",
+            get_wsgi_application(),
+            config=schemathesis.Config.from_dict(config),
+        )
     for hook in (flatmap_path_parameters, flatmap_query, flatmap_body, flatmap_case):
         loaded.hook(hook)
     return loaded

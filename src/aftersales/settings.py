@@ -1,5 +1,6 @@
 """Django settings, configured from the environment (see README: Configuration)."""
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,10 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 SECRET_KEY = os.environ.get("AFTERSALES_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = os.environ.get("AFTERSALES_DEBUG", "0").lower() in {"1", "true", "yes"}
 ALLOWED_HOSTS = os.environ.get("AFTERSALES_ALLOWED_HOSTS", "*").split(",")
+# The demo (`make run`): lists its accounts on the sign-in page and may run on the development
+# key. Without it and without DEBUG, `aftersales serve` and the WSGI application refuse to
+# start until the key and the host list are set (aftersales.core.production; docs/security.md).
+AFTERSALES_DEMO = os.environ.get("AFTERSALES_DEMO", "0").lower() in {"1", "true", "yes"}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,11 +39,15 @@ INSTALLED_APPS = [
     "aftersales.web",
     "aftersales.demo",
     "django_htmx",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "aftersales.ops.middleware.request_metrics",  # outermost: times the whole answer
+    # Every response, an error included, carries the request id it was logged with.
+    "aftersales.core.requestlog.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "aftersales.core.middleware.guard_api_bodies",
     "aftersales.core.middleware.reject_nul_characters",
@@ -47,9 +56,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "aftersales.web.sessions.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "aftersales.core.ratelimits.ApiGuardMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -112,11 +125,116 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 API_MAX_BODY_BYTES = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# One JSON object per line, with the request id and the actor (aftersales.core.requestlog).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"aftersales": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"request": {"()": "aftersales.core.requestlog.RequestContextFilter"}},
+    "formatters": {"json": {"()": "aftersales.core.requestlog.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request"],
+        }
+    },
+    "loggers": {
+        "aftersales": {"handlers": ["console"], "level": "INFO"},
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        # 4xx are answers, not incidents; 5xx are logged with their traceback by requestlog.
+        "django.request": {"level": "ERROR"},
+        "axes": {"handlers": ["console"], "level": "WARNING"},
+    },
+}
+
+# --- Security (OWASP ASVS level 2; docs/security.md) ----------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: a locked-out username+address is refused before the password is
+    # checked, the right password included.
+    "aftersales.core.auth.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AFTERSALES_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AFTERSALES_LOGIN_COOLOFF_MIN", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aftersales.web.views.account.locked_out"
+AXES_VERBOSE = False
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Requests per minute (django-ratelimit): AFTERSALES_RATE_LIMITS=off, or JSON overriding keys.
+AFTERSALES_RATE_LIMITS: dict[str, str] = {
+    "api_write": "600/m",  # per token
+    "api_read": "3000/m",  # per token
+    "api_address": "6000/m",  # per client address, with or without a token
+    "login": "30/m",  # web sign-in POSTs per address (axes locks username+address apart)
+}
+if os.environ.get("AFTERSALES_RATE_LIMITS", "").lower() == "off":
+    AFTERSALES_RATE_LIMITS = {}
+elif os.environ.get("AFTERSALES_RATE_LIMITS"):
+    import json
+
+    AFTERSALES_RATE_LIMITS.update(json.loads(os.environ["AFTERSALES_RATE_LIMITS"]))
+AFTERSALES_TOKEN_LIFETIME_DAYS = int(os.environ.get("AFTERSALES_TOKEN_LIFETIME_DAYS", "90"))
+
+
+def _cache_config() -> dict[str, Any]:
+    """Counters shared by every worker: Redis if AFTERSALES_CACHE_URL names it, else a table
+    in the database (created by core's migrations), which needs nothing more installed."""
+    url = os.environ.get("AFTERSALES_CACHE_URL", "")
+    if url.startswith(("redis://", "rediss://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "aftersales_cache",
+    }
+
+
+# Django's Redis cache increments atomically; the database cache may undercount a burst by a
+# few (a limit, not a ledger).
+CACHES = {"default": _cache_config()}
+
+# Staff sessions end after a shift; consumers stay signed in for two weeks (Django's default).
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+AFTERSALES_STAFF_SESSION_SECONDS = int(os.environ.get("AFTERSALES_STAFF_SESSION_SECONDS", "28800"))
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Behind TLS (a proxy that sets X-Forwarded-Proto): HSTS, Secure cookies, redirect to https.
+if os.environ.get("AFTERSALES_HTTPS", "0").lower() in {"1", "true", "yes"}:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Scripts and styles from this site only: the consoles' behaviour lives in /static/web/app.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # Policy choices marked ⚙ in spec/workflows.md; override any key here or via the environment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from aftersales.cases.models import Attachment, Case
 from aftersales.deadlines.sweeper import sweep
@@ -37,6 +37,7 @@ def file_repair(market, order) -> Case:
     return Case.objects.get(order=order, type="repair")
 
 
+@override_settings(AFTERSALES_DEMO=True)  # listed in demo mode only (tests/web/test_security.py)
 def test_login_page_names_the_demo_accounts_that_exist(db, market):
     from aftersales.core.models import User
 

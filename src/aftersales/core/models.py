@@ -32,6 +32,13 @@ class User(AbstractUser):
         return self.role in (Role.AGENT, Role.ADMIN)
 
 
+class TokenScope(models.TextChoices):
+    """What a bearer token may do: a read-only token is refused every write (403)."""
+
+    READ = "read", _("Read only")
+    WRITE = "read_write", _("Read and write")
+
+
 class ApiToken(models.Model):
     """A bearer token; only its sha256 is stored."""
 
@@ -40,6 +47,9 @@ class ApiToken(models.Model):
     label = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Null only for tokens issued before tokens expired (migration 0004 gives them one).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.WRITE)
 
     def __str__(self) -> str:
         return f"token {self.id} of {self.user_id}"

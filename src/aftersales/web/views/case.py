@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from aftersales.cases import services
 from aftersales.cases.access import access_case
-from aftersales.cases.attachments import file_path
 from aftersales.cases.models import Attachment
 from aftersales.cases.presentation import ACTION_LABELS
 from aftersales.core.errors import DomainError, NotFound
@@ -19,6 +18,7 @@ from aftersales.web.errors import add_to_form, stale_message
 from aftersales.web.forms import ActionForm
 from aftersales.web.presenters import case_context
 from aftersales.web.requests import AuthedRequest
+from aftersales.web.uploads import serve_upload
 
 
 def _render_case(request: AuthedRequest, case, *, forms=None, status: int = 200) -> HttpResponse:
@@ -88,8 +88,4 @@ def attachment(request: AuthedRequest, public_id: str) -> FileResponse:
         access_case(request.user, found.case.case_no)
     except NotFound as error:
         raise Http404 from error
-    # FileResponse closes the file when the response is done.
-    response = FileResponse(open(file_path(found), "rb"), content_type=found.content_type)  # noqa: SIM115
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_upload(found)

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from aftersales.cases.attachments import file_path
 from aftersales.core import clock
 from aftersales.core.errors import DomainError, NotFound
 from aftersales.core.models import Role
@@ -23,6 +22,7 @@ from aftersales.web.access import role_required
 from aftersales.web.errors import add_to_form
 from aftersales.web.requests import AuthedRequest
 from aftersales.web.ticket_forms import NewTicketForm, TicketActionForm
+from aftersales.web.uploads import serve_upload
 
 LIST_TEMPLATE_CONTEXT = {
     "status_labels": presentation.STATUS_LABELS,
@@ -174,8 +174,4 @@ def ticket_photo(request: AuthedRequest, ticket_no: str, public_id: str) -> File
     photo = ticket.photos.filter(public_id=public_id).first()
     if photo is None:
         raise Http404
-    # FileResponse closes the file when the response is done.
-    response = FileResponse(open(file_path(photo), "rb"), content_type=photo.content_type)  # noqa: SIM115
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_upload(photo)

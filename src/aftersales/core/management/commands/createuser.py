@@ -1,7 +1,9 @@
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from aftersales.core.errors import DomainError
-from aftersales.core.models import Role
+from aftersales.core.models import Role, User
 from aftersales.core.services import create_user
 
 
@@ -16,6 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="password for the web consoles")
 
     def handle(self, *args, username, role, shop, carrier, password, **options):
+        if password:
+            # The operator chooses this password, so Django's validators judge it as they do
+            # a changed one (the demo's accounts are made by the demo loader, not here).
+            try:
+                validate_password(password, User(username=username))
+            except ValidationError as error:
+                raise CommandError("--password: " + " ".join(error.messages)) from error
         try:
             user, token = create_user(
                 username=username, role=role, shop=shop, carrier=carrier, password=password

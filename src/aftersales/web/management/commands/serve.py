@@ -4,10 +4,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from gunicorn.app.base import BaseApplication
+
+from aftersales.core.production import refuse_unsafe_start
 
 log = logging.getLogger("aftersales.serve")
 
@@ -77,6 +80,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=None)
 
     def handle(self, *args, host: str, port: int, workers: int | None, **options):
+        try:
+            refuse_unsafe_start()
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error)) from error
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         sqlite = connection.vendor == "sqlite"

@@ -31,6 +31,20 @@
       e.detail.isError = false;
     }
   });
+  // Inline handlers are refused by the Content-Security-Policy: behaviour is declared with
+  // data attributes and wired here. A suggestion's "Use" button fills the named text box.
+  document.addEventListener("click", function (e) {
+    const button = e.target.closest("[data-fill]");
+    if (!button) return;
+    const box = document.getElementById(button.dataset.fill);
+    const text = button.nextElementSibling;
+    if (box && text) box.value = text.textContent;
+  });
+  // A form that says so is emptied once htmx has sent it.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    const form = e.detail.elt;
+    if (form && form.matches && form.matches("form[data-reset-after-request]")) form.reset();
+  });
   document.addEventListener("change", function (e) {
     if (e.target.matches("[data-select-all]")) {
       document.querySelectorAll("input[name=case_no]").forEach(function (box) { box.checked = e.target.checked; });
