@@ -281,3 +281,52 @@ def test_deadlines_stay_on_time_while_partners_hang_reset_and_fail(
     finally:
         for server in (hanging, resetting, failing):
             server.close()
+
+
+class Dripping(Hanging):
+    """Answers one byte of its status line every 0.2 s: each read is quick, the answer never
+    ends."""
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                accepted = self.listener.accept()[0]
+            except OSError:
+                return
+            self.held.append(accepted)
+            threading.Thread(target=self._drip, args=(accepted,), daemon=True).start()
+
+    def _drip(self, accepted: socket.socket) -> None:
+        try:
+            accepted.recv(65536)
+            for _ in range(200):
+                accepted.sendall(b"X")
+                time.sleep(0.2)
+        except OSError:
+            return
+
+
+def test_a_receiver_that_drips_its_answer_is_cut_off_after_twice_the_timeout(
+    market, travel, settings
+):
+    # Given a 0.5 s timeout and a receiver whose every read comes in time but never ends
+    settings.AFTERSALES_WEBHOOK_TIMEOUT_SECONDS = 0.5
+    dripping = Dripping()
+    try:
+        hook = endpoint(market.shop, dripping.url())
+        owe(hook, 1)
+
+        # When the dispatcher sends to it
+        began = time.monotonic()
+        assert deliver_due(now=clock.now()) == DeliveryResult(claimed=1, retrying=1)
+
+        # Then the attempt was given up after about a second, not forty
+        assert time.monotonic() - began < 3
+        delivery = hook.deliveries.get()
+        assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
+            "pending",
+            1,
+            None,
+        )
+    finally:
+        dripping.close()

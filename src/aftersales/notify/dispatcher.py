@@ -139,11 +139,13 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
     except (egress.UnusableURL, OSError, UnicodeError) as error:
         return None, repr(error)[:2000]  # e.g. the name does not resolve
     try:
-        http_connection.request("POST", target.path, body=body, headers=headers)
-        response = http_connection.getresponse()
-        status = response.status
-        # A receiver's answer is read only this far: its body means nothing to us.
-        excerpt = response.read(300).decode(errors="replace")
+        # The whole exchange gets twice the timeout (a connect and a read's worth).
+        with egress.cut_off_after(http_connection, 2 * timeout_seconds()):
+            http_connection.request("POST", target.path, body=body, headers=headers)
+            response = http_connection.getresponse()
+            status = response.status
+            # A receiver's answer is read only this far: its body means nothing to us.
+            excerpt = response.read(300).decode(errors="replace")
     except (OSError, http.client.HTTPException, ValueError) as error:
         # refused, reset, timed out, or an answer that is not HTTP
         return None, repr(error)[:2000]

@@ -26,6 +26,9 @@ import ipaddress
 import os
 import socket
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -176,3 +179,24 @@ def open_connection(target: Target, *, timeout: float) -> http.client.HTTPConnec
     # http.client opens its socket through this attribute (then wraps it in TLS for the name).
     connection._create_connection = connect_to_checked_address  # type: ignore[attr-defined]
     return connection
+
+
+@contextmanager
+def cut_off_after(connection: http.client.HTTPConnection, seconds: float) -> Iterator[None]:
+    """Bound a whole exchange, not only each read: a receiver that drips its answer a byte
+    at a time under the read timeout is cut off (its socket shut down, so the blocked read
+    fails) once `seconds` have passed."""
+
+    def cut() -> None:
+        sock = connection.sock
+        if sock is not None:
+            with suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(seconds, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
