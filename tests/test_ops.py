@@ -277,3 +277,30 @@ def test_multiprocess_mode_sums_what_other_processes_recorded(tmp_path):
     assert sample(text, "aftersales_deadline_lateness_seconds_count") == 2
     assert sample(text, "aftersales_deadline_lateness_seconds_sum") == 6
     assert sample(text, "aftersales_webhook_delivery_attempts_total", outcome="delivered") == 2
+
+
+@pytest.mark.django_db
+def test_the_dispatcher_counts_each_attempts_outcome(market, travel, settings):
+    from tests.api import file_case
+    from tests.notify.test_webhooks import Receiver, deliver, endpoint
+
+    def value(outcome: str) -> float:
+        name = "aftersales_webhook_delivery_attempts_total"
+        return REGISTRY.get_sample_value(name, {"outcome": outcome}) or 0.0
+
+    # given a receiver on loopback (allowed here) that answers 500 once, then 200
+    settings.AFTERSALES_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    receiver = Receiver()
+    try:
+        endpoint(market.shop, receiver.url())
+        receiver.answers = [500]
+        file_case(market.consumer, market.order())
+        before = value("retrying"), value("delivered")
+        # when the dispatcher tries, and a minute later tries again
+        deliver()
+        travel.by(minutes=1)
+        deliver()
+    finally:
+        receiver.close()
+    # then one attempt of each outcome was counted
+    assert (value("retrying"), value("delivered")) == (before[0] + 1, before[1] + 1)

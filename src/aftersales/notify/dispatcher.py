@@ -54,6 +54,7 @@ from aftersales.core import clock
 from aftersales.notify import breaker, egress
 from aftersales.notify.config import webhook_setting
 from aftersales.notify.models import DeliveryStatus, WebhookDelivery
+from aftersales.ops import metrics
 
 log = logging.getLogger("aftersales.webhooks")
 
@@ -230,6 +231,7 @@ def _record(
             opened = breaker.record_failure(delivery.endpoint_id, now=clock.now())
         else:
             breaker.record_success(delivery.endpoint_id)
+    metrics.record_webhook_outcome(changes.get("status", "retrying"))
     return str(changes.get("status", "retrying")), opened
 
 
