@@ -438,6 +438,7 @@ def test_get_order_for_admin_consumer_and_merchant(market, travel):
         "carrier": None,
         "tracking_no": "",
         "region": "",
+        "phone": "",
         "merchant_promise_until": None,
         "shipment_intercepted_at": None,
         "items": [
