@@ -32,25 +32,28 @@ class Line:
     claimable_fen: int
 
 
+def spread(total_fen: int, weights: Sequence[int]) -> list[int]:
+    """`total_fen` split in proportion to `weights`, rounded down, the fen left over going to
+    the largest remainders (ties to the first): the parts add up exactly to the total."""
+    if not weights:
+        return []
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    parts = [total_fen * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total_fen * weights[i] % whole), i))
+    for index in by_remainder[: total_fen - sum(parts)]:
+        parts[index] += 1
+    return parts
+
+
 def item_shares(order: Order, items: Sequence[OrderItem]) -> dict[int, int]:
     """Each line's share of what the consumer paid, in fen, summing exactly to the order
-    amount: proportional to the line's list price, the fen left by rounding down going to the
-    lines with the largest remainders (discounts and shipping spread over the lines)."""
-    if not items:
-        return {}
-    weights = {item.id: max(item.unit_price_fen, 0) * item.quantity for item in items}
-    total_weight = sum(weights.values())
-    if total_weight == 0:
-        weights = {item.id: 1 for item in items}
-        total_weight = len(items)
-    amount = max(order.amount_fen, 0)
-    shares = {item_id: amount * w // total_weight for item_id, w in weights.items()}
-    remainders = sorted(
-        weights, key=lambda item_id: (-(amount * weights[item_id] % total_weight), item_id)
-    )
-    for item_id in remainders[: amount - sum(shares.values())]:
-        shares[item_id] += 1
-    return shares
+    amount: proportional to the line's list price (discounts and shipping spread over the
+    lines)."""
+    weights = [max(item.unit_price_fen, 0) * item.quantity for item in items]
+    parts = spread(max(order.amount_fen, 0), weights)
+    return {item.id: part for item, part in zip(items, parts, strict=True)}
 
 
 def _refunded_by_item(items: Iterable[OrderItem]) -> dict[int, int]:
@@ -237,14 +240,8 @@ def check_amount(amount_fen: int | None, lines: Sequence[Line]) -> int:
 
 
 def record(case: Case, lines: Sequence[Line]) -> list[CaseItem]:
-    """Store the case's claims, its amount spread over them (largest remainder)."""
-    claimable = sum(line.claimable_fen for line in lines) or 1
-    amounts = [case.amount_fen * line.claimable_fen // claimable for line in lines]
-    if lines and not any(line.claimable_fen for line in lines):
-        amounts = [0] * len(lines)
-        amounts[0] = case.amount_fen
-    for index in range(case.amount_fen - sum(amounts)):
-        amounts[index % len(amounts)] += 1
+    """Store the case's claims, its amount spread over them by what each line carries."""
+    amounts = spread(case.amount_fen, [line.claimable_fen for line in lines])
     return CaseItem.objects.bulk_create(
         [
             CaseItem(
@@ -259,13 +256,12 @@ def record(case: Case, lines: Sequence[Line]) -> list[CaseItem]:
     )
 
 
-def refundable_now(case: Case) -> int:
-    """What the case may still refund: its claims' amounts, bounded by what is left of each
-    claimed item's money after the other cases on the same items (older cases without claims
-    are bounded by the order)."""
-    claims = list(CaseItem.objects.filter(case=case).select_related("order_item"))
-    if not claims:
-        order = Order.objects.get(id=case.order_id)
+def refundable_now(case: Case, order: Order) -> int:
+    """What the case may still refund (it has refunded nothing yet): its amount, bounded by
+    what is left of its claimed items' money after the other cases on them. Cases filed
+    before claims were per item have no claims and are bounded by the order."""
+    claimed = set(CaseItem.objects.filter(case=case).values_list("order_item_id", flat=True))
+    if not claimed:
         elsewhere = (
             Case.objects.filter(order_id=order.id)
             .exclude(id=case.id)
@@ -273,31 +269,15 @@ def refundable_now(case: Case) -> int:
             or 0
         )
         return max(min(case.amount_fen, order.amount_fen - elsewhere), 0)
-    order = Order.objects.get(id=case.order_id)
-    items = list(order.items.all())
-    shares = item_shares(order, items)
-    refunded_elsewhere = dict(
-        CaseItem.objects.filter(order_item__in=[c.order_item_id for c in claims])
-        .exclude(case=case)
-        .values_list("order_item_id")
-        .annotate(total=Sum("refunded_fen"))
-    )
-    room = sum(
-        max(shares.get(c.order_item_id, 0) - int(refunded_elsewhere.get(c.order_item_id) or 0), 0)
-        for c in claims
-    )
-    return max(min(case.amount_fen, room), 0)
+    remaining = remaining_by_item(order, list(order.items.all()))
+    room = sum(fen_left for item_id, (_units, fen_left) in remaining.items() if item_id in claimed)
+    return min(case.amount_fen, room)
 
 
 def record_refund(case: Case, amount_fen: int) -> None:
     """Spread a refund over the case's claims in proportion to their amounts."""
     claims = list(CaseItem.objects.filter(case=case).order_by("id"))
-    if not claims:
-        return
-    total = sum(c.amount_fen for c in claims) or 1
-    parts = [amount_fen * c.amount_fen // total for c in claims]
-    for index in range(amount_fen - sum(parts)):
-        parts[index % len(parts)] += 1
+    parts = spread(amount_fen, [claim.amount_fen for claim in claims])
     for claim, part in zip(claims, parts, strict=True):
         claim.refunded_fen = part
         claim.save(update_fields=["refunded_fen"])

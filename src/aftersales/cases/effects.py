@@ -29,10 +29,6 @@ from aftersales.orders.models import Order
 class MoneyAlreadyReturned(Exception):
     """The items' money went back through another case: the case closes instead (services)."""
 
-    def __init__(self, room_fen: int) -> None:
-        super().__init__(room_fen)
-        self.room_fen = room_fen
-
 
 @dataclass
 class ActionContext:
@@ -242,10 +238,10 @@ def refund(ctx: ActionContext) -> None:
     if case.refunded_fen:
         raise Conflict(_("This case has already been refunded."), code="already_refunded")
     # Serialise refunds of one order: other cases may have refunded its items meanwhile.
-    Order.objects.select_for_update().filter(id=case.order_id).first()
-    room = claims.refundable_now(case)
+    order = Order.objects.select_for_update().get(id=case.order_id)
+    room = claims.refundable_now(case, order)
     if room == 0:
-        raise MoneyAlreadyReturned(room)
+        raise MoneyAlreadyReturned
     if amount > room:  # only cases filed before claims were per item can get here
         amount = room
         ctx.data["capped_by_earlier_refunds"] = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.cases.models import Reason
+from aftersales.core.money import yuan
 
 TYPE_LABELS = {
     "refund_only": _("Refund only"),
@@ -124,8 +125,6 @@ CLOSING_REASON_LABELS = {
 
 def status_label(case) -> str:
     """The case's status in words; a refund of less than was asked says so."""
-    from aftersales.core.money import yuan
-
     if case.status == "refunded" and 0 < case.refunded_fen < case.amount_fen:
         return str(_("Partly refunded: ¥%(r)s of ¥%(a)s")) % {
             "r": yuan(case.refunded_fen),

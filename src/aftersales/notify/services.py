@@ -30,6 +30,7 @@ from aftersales.catalog.models import Shop
 from aftersales.core.api import iso
 from aftersales.core.errors import BadRequest, NotFound, RuleViolation
 from aftersales.core.models import Event, Role, User
+from aftersales.core.money import yuan
 from aftersales.notify import egress
 from aftersales.notify.models import Notification, WebhookDelivery, WebhookEndpoint
 
@@ -349,8 +350,6 @@ def message_consumer(actor: User, *, case: Case, text: str, now: dt.datetime) ->
 def shop_balance_warning(case: Case, *, charge: Any, what: str, now: dt.datetime) -> None:
     """A charge to the shop that its sales balance did not cover: the shop's merchants and the
     platform's agents hear of it once per case and kind of charge."""
-    from aftersales.core.money import yuan
-
     parts = []
     if charge.from_deposit_fen:
         parts.append(
